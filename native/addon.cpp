@@ -1,0 +1,13 @@
+// Wires every Addon* class into the module; nothing else lives here.
+#include <napi.h>
+
+#include "AddonBackend.h"
+#include "AddonModel.h"
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  onramp::AddonBackend::init(env, exports);
+  onramp::AddonModel::init(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(onramp, Init)
