@@ -171,3 +171,47 @@ export interface EngineStats {
   generatedTokens: number;
   promptTokens: number;
 }
+
+/** What the model exposes about itself (GGUF metadata + llama.cpp's view). */
+export interface ModelInfo {
+  path: string;
+  architecture: string;
+  name: string | null;
+  parameters: number;
+  fileSize: number;
+  /** e.g. "F32", "Q4_K_M" (from general.file_type). */
+  fileType: string;
+  contextLength: number;
+  embeddingLength: number;
+  blockCount: number;
+  vocabSize: number;
+  specialTokens: { bos: number | null; eos: number | null; eot: number | null };
+  addBos: boolean;
+  chatTemplate: string | null;
+}
+
+/**
+ * The engine surface that tasks, heads, the server and the CLI code against. `Engine` (Engine.ts) implements it;
+ * one engine = one model context with `parallel` slots and a C++ decode thread.
+ *
+ * @example
+ * const model = await Model.load('model.gguf')
+ * const engine = await Engine.create(model, { parallel: 4, nCtx: 4096 })
+ * const { probs } = await engine.score('Review: great film. Sentiment:', [' positive', ' negative'])
+ */
+export interface EngineLike {
+  readonly modelInfo: ModelInfo;
+  /** Raw-prompt generation. A string is tokenized (BOS per the model); a token array is used as is. */
+  generate(prompt: string | number[], options?: GenerateOptions): Generation;
+  /** Chat generation with the model's chat template. */
+  chat(messages: ChatMessage[], options?: GenerateOptions): Generation;
+  /** One-pass label scoring: prefix evaluated once, every candidate in one batch. */
+  score(prefix: string | number[], candidates: string[], options?: ScoreOptions): Promise<ScoreResult>;
+  /** Embeddings, batched across concurrent callers. */
+  embed(inputs: string[], options?: EmbedOptions): Promise<EmbedResult[]>;
+  tokenize(text: string, options?: { addSpecial?: boolean; parseSpecial?: boolean }): number[];
+  detokenize(tokens: number[], options?: { special?: boolean }): string;
+  applyChatTemplate(messages: ChatMessage[], options?: { addAssistant?: boolean }): string;
+  stats(): EngineStats;
+  dispose(): Promise<void>;
+}
