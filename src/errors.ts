@@ -151,3 +151,42 @@ export class NativeError extends OnrampError {
     super('NATIVE', message, { cause });
   }
 }
+
+/** A request lacks valid credentials (HTTP 401). Never echoes the presented key. */
+export class UnauthorizedError extends OnrampError {
+  constructor(message = 'missing or invalid API key') {
+    super('UNAUTHORIZED', message);
+  }
+}
+
+/** A request body exceeds the configured limit (HTTP 413). */
+export class PayloadTooLargeError extends OnrampError {
+  constructor(limitBytes: number) {
+    super('PAYLOAD_TOO_LARGE', `request body exceeds ${limitBytes} bytes`, { details: { limitBytes } });
+  }
+}
+
+/** A caller exceeded its rate limit (HTTP 429 + Retry-After). */
+export class RateLimitError extends OnrampError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    super('RATE_LIMITED', `rate limit exceeded; retry in ${retryAfterSeconds}s`, { details: { retryAfterSeconds } });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** The service cannot take the request now: no model loaded, shutting down (HTTP 503). */
+export class UnavailableError extends OnrampError {
+  readonly retryAfterSeconds: number | undefined;
+  constructor(message: string, retryAfterSeconds?: number) {
+    super('UNAVAILABLE', message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** An operation ran past its deadline (HTTP 504 for server requests). */
+export class TimeoutError extends OnrampError {
+  constructor(timeoutMs: number) {
+    super('TIMEOUT', `the request timed out after ${timeoutMs} ms`, { details: { timeoutMs } });
+  }
+}
