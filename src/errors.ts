@@ -190,3 +190,16 @@ export class TimeoutError extends OnrampError {
     super('TIMEOUT', `the request timed out after ${timeoutMs} ms`, { details: { timeoutMs } });
   }
 }
+
+/**
+ * A trained head was saved for another base model (file hash, embedding size or pooling differ).
+ * Heads are only valid on the exact embeddings they were trained on.
+ */
+export class HeadModelMismatchError extends OnrampError {
+  constructor(field: 'sha256' | 'nEmbd' | 'pooling', expected: string | number, actual: string | number) {
+    super('HEAD_MODEL_MISMATCH', `the head was trained on another model: ${field} is ${String(actual)}, the head expects ${String(expected)}`, {
+      param: field,
+      details: { field, expected, actual },
+    });
+  }
+}
