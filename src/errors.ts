@@ -203,3 +203,17 @@ export class HeadModelMismatchError extends OnrampError {
     });
   }
 }
+
+/** llama_model_quantize failed (unreadable input, unsupported type, unwritable output). */
+export class QuantizeError extends OnrampError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('QUANTIZE', message, details ? { details } : {});
+  }
+}
+
+/** A chat template could not be parsed or rendered (neither Jinja nor llama.cpp's built-in templates). */
+export class ChatTemplateError extends OnrampError {
+  constructor(message: string) {
+    super('CHAT_TEMPLATE', message, { param: 'template' });
+  }
+}
