@@ -1,0 +1,6 @@
+/** GGUF reader, validator and writer (pure TypeScript). */
+export * from './types.js';
+export { readGguf, readGgufBuffer, readGgufSource, GGUF_MAGIC, GGUF_DEFAULT_ALIGNMENT } from './reader.js';
+export { openFileSource, bufferSource, type ByteSource } from './source.js';
+export { validateGguf, validateGgufBuffer, checkModelInvariants } from './validate.js';
+export * from './metadata.js';
