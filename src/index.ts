@@ -3,3 +3,4 @@
  */
 export * from './errors.js';
 export type * from './engine/types.js';
+export * from './gguf/index.js';
