@@ -217,3 +217,27 @@ export class ChatTemplateError extends OnrampError {
     super('CHAT_TEMPLATE', message, { param: 'template' });
   }
 }
+
+/**
+ * A LoRA adapter file is not a usable adapter: not `general.type = adapter`, not `adapter.type = lora`, an
+ * unpaired or oddly named tensor, a bad alpha, an unsupported tensor type or layout. Names the file.
+ */
+export class LoraInvalidError extends OnrampError {
+  readonly path: string | undefined;
+  constructor(reason: string, path?: string) {
+    super('LORA_INVALID', `invalid LoRA adapter${path ? ` ${path}` : ''}: ${reason}`, { details: { reason, ...(path ? { path } : {}) } });
+    this.path = path;
+  }
+}
+
+/**
+ * A LoRA adapter was made for another base model: architecture, a target tensor missing from the base, or a
+ * shape that does not fit. `field` says which ('architecture' | 'tensor' | 'shape').
+ */
+export class LoraMismatchError extends OnrampError {
+  readonly field: 'architecture' | 'tensor' | 'shape';
+  constructor(field: 'architecture' | 'tensor' | 'shape', message: string, details?: Record<string, unknown>) {
+    super('LORA_MISMATCH', `the LoRA adapter does not fit this model: ${message}`, { param: field, details: { field, ...(details ?? {}) } });
+    this.field = field;
+  }
+}
