@@ -4,6 +4,7 @@
 #include <mutex>
 #include <string>
 
+#include "AddonQuantize.h"
 #include "common.h"
 #include "ggml-backend.h"
 #include "llama.h"
@@ -14,6 +15,8 @@ static std::once_flag gBackendOnce;
 static std::atomic<int> gLogLevel{GGML_LOG_LEVEL_ERROR};
 
 static void logCallback(ggml_log_level level, const char *text, void *) {
+  // A quantize job on this thread reads its progress from the log (see AddonQuantize.h).
+  if (LogTap *tap = threadLogTap()) (*tap)(level, text);
   // CONT lines continue the previous message; print them only when we print everything.
   int lv = level == GGML_LOG_LEVEL_CONT ? GGML_LOG_LEVEL_DEBUG : level;
   if (lv >= gLogLevel.load()) fputs(text, stderr);

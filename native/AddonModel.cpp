@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "AddonQuantize.h"
+#include "ChatTemplate.h"
 #include "common.h"
 
 namespace onramp {
@@ -123,9 +125,22 @@ class LoadWorker : public Napi::AsyncWorker {
       return !self->model_->abortLoad_.load();
     };
     p.progress_callback_user_data = this;
+    // Keep llama.cpp's error lines from this thread so a failed load says why.
+    std::string errors;
+    LogTap tap = [&errors](int level, const char *text) {
+      if (level == GGML_LOG_LEVEL_ERROR && errors.size() < 2000) errors += text;
+    };
+    setThreadLogTap(&tap);
     llama_model *m = llama_model_load_from_file(model_->path_.c_str(), p);
+    setThreadLogTap(nullptr);
     if (!m) {
-      SetError(model_->abortLoad_.load() ? "ABORTED:model load aborted" : "MODEL_LOAD:llama.cpp failed to load the model");
+      if (model_->abortLoad_.load()) {
+        SetError("ABORTED:model load aborted");
+        return;
+      }
+      while (!errors.empty() && (errors.back() == '\n' || errors.back() == ' ')) errors.pop_back();
+      for (char &c : errors) if (c == '\n') c = ';';
+      SetError("MODEL_LOAD:llama.cpp failed to load the model" + (errors.empty() ? std::string() : ": " + errors));
       return;
     }
     loaded_ = std::make_shared<ModelHandle>();
@@ -179,6 +194,7 @@ Napi::Value AddonModel::Dispose(const Napi::CallbackInfo &info) {
   if (loading_) abortLoad_ = true;
   disposed_ = true;
   handle_.reset();
+  chat_.reset();
   return info.Env().Undefined();
 }
 
@@ -228,6 +244,17 @@ static Napi::Value tokOrNull(Napi::Env env, llama_token t) {
   return t == LLAMA_TOKEN_NULL ? env.Null() : Napi::Number::New(env, t);
 }
 
+static std::string metaString(const llama_model *m, const char *key) {
+  std::vector<char> buf(256);
+  int32_t n = llama_model_meta_val_str(m, key, buf.data(), buf.size());
+  if (n < 0) return "";
+  if ((size_t)n >= buf.size()) {
+    buf.resize((size_t)n + 1);
+    n = llama_model_meta_val_str(m, key, buf.data(), buf.size());
+  }
+  return std::string(buf.data(), n > 0 ? (size_t)n : 0);
+}
+
 Napi::Value AddonModel::Info(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (!checkUsable(env)) return env.Undefined();
@@ -237,13 +264,18 @@ Napi::Value AddonModel::Info(const Napi::CallbackInfo &info) {
   char desc[256];
   llama_model_desc(m, desc, sizeof(desc));
   o.Set("description", desc);
+  o.Set("architecture", metaString(m, "general.architecture"));
+  o.Set("name", metaString(m, "general.name"));
+  o.Set("ftype", (int)llama_model_ftype(m));
   o.Set("parameters", Napi::Number::New(env, (double)llama_model_n_params(m)));
   o.Set("size", Napi::Number::New(env, (double)llama_model_size(m)));
   o.Set("nCtxTrain", llama_model_n_ctx_train(m));
   o.Set("nEmbd", llama_model_n_embd(m));
   o.Set("nLayer", llama_model_n_layer(m));
-  o.Set("nHead", llama_model_n_head(m));
-  o.Set("nHeadKv", llama_model_n_head_kv(m));
+  // n_head(il) aborts when there are no layers (vocab-only loads).
+  bool hasLayers = !params_.vocab_only && llama_model_n_layer(m) > 0;
+  o.Set("nHead", hasLayers ? llama_model_n_head(m) : 0);
+  o.Set("nHeadKv", hasLayers ? llama_model_n_head_kv(m) : 0);
   o.Set("vocabSize", llama_vocab_n_tokens(v));
   o.Set("hasEncoder", llama_model_has_encoder(m));
   o.Set("hasDecoder", llama_model_has_decoder(m));
@@ -283,33 +315,50 @@ Napi::Value AddonModel::Metadata(const Napi::CallbackInfo &info) {
   return o;
 }
 
-// applyChatTemplate(messages: {role, content}[], addAssistant, template?) -> string, with the built-in
-// (non-Jinja) llama_chat_apply_template; the TS layer falls back to its own formatting when unsupported.
+// applyChatTemplate(messages: {role, content}[], addAssistant, template?) -> string. Renders with llama.cpp's
+// Jinja engine (the model's own template; ChatML when it has none); when Jinja fails, falls back to the
+// built-in llama_chat_apply_template, and throws CHAT_TEMPLATE when both fail.
 Napi::Value AddonModel::ApplyChatTemplate(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (!checkUsable(env)) return env.Undefined();
   Napi::Array arr = info[0].As<Napi::Array>();
   bool addAss = info.Length() > 1 && info[1].ToBoolean().Value();
   std::string tmplOverride = info.Length() > 2 && info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "";
-  std::vector<std::string> roles(arr.Length()), contents(arr.Length());
-  std::vector<llama_chat_message> msgs(arr.Length());
+  std::vector<std::pair<std::string, std::string>> pairs(arr.Length());
   for (uint32_t i = 0; i < arr.Length(); i++) {
     Napi::Object m = arr.Get(i).As<Napi::Object>();
-    roles[i] = getString(m, "role");
-    contents[i] = getString(m, "content");
-    msgs[i] = {roles[i].c_str(), contents[i].c_str()};
+    pairs[i] = {getString(m, "role"), getString(m, "content")};
+  }
+  std::string jinjaError;
+  try {
+    std::shared_ptr<ChatTemplates> t;
+    if (tmplOverride.empty()) {
+      if (!chat_) chat_ = makeChatTemplates(handle_->model, "");
+      t = chat_;
+    } else {
+      t = makeChatTemplates(handle_->model, tmplOverride);
+    }
+    return Napi::String::New(env, applyChatTemplates(t.get(), pairs, addAss));
+  } catch (const std::exception &e) {
+    jinjaError = e.what();
+  }
+  std::vector<llama_chat_message> msgs(pairs.size());
+  size_t total = 256;
+  for (size_t i = 0; i < pairs.size(); i++) {
+    msgs[i] = {pairs[i].first.c_str(), pairs[i].second.c_str()};
+    total += pairs[i].second.size() * 2 + 64;
   }
   const char *tmpl = tmplOverride.empty() ? llama_model_chat_template(handle_->model, nullptr) : tmplOverride.c_str();
-  if (!tmpl) return env.Null();
-  size_t total = 256;
-  for (auto &c : contents) total += c.size() * 2 + 64;
+  int32_t n = -1;
   std::vector<char> buf(total);
-  int32_t n = llama_chat_apply_template(tmpl, msgs.data(), msgs.size(), addAss, buf.data(), (int32_t)buf.size());
-  if (n < 0) return env.Null();
-  if ((size_t)n > buf.size()) {
-    buf.resize((size_t)n);
+  if (tmpl) {
     n = llama_chat_apply_template(tmpl, msgs.data(), msgs.size(), addAss, buf.data(), (int32_t)buf.size());
+    if (n > (int32_t)buf.size()) {
+      buf.resize((size_t)n);
+      n = llama_chat_apply_template(tmpl, msgs.data(), msgs.size(), addAss, buf.data(), (int32_t)buf.size());
+    }
   }
+  if (n < 0) throw makeError(env, "CHAT_TEMPLATE", "chat template failed: " + jinjaError);
   return Napi::String::New(env, buf.data(), (size_t)n);
 }
 

@@ -13,6 +13,8 @@
 
 namespace onramp {
 
+struct ChatTemplates;
+
 // Owns the llama_model*; freed when the last holder lets go.
 struct ModelHandle {
   llama_model *model = nullptr;
@@ -41,6 +43,8 @@ class AddonModel : public Napi::ObjectWrap<AddonModel> {
   std::atomic<bool> abortLoad_{false};
   bool loading_ = false;
   bool disposed_ = false;
+  // Parsed Jinja chat template, built on first use (JS thread only).
+  std::shared_ptr<ChatTemplates> chat_;
 
  private:
   Napi::Value Load(const Napi::CallbackInfo &info);

@@ -3,10 +3,12 @@
 
 #include "AddonBackend.h"
 #include "AddonModel.h"
+#include "AddonQuantize.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   onramp::AddonBackend::init(env, exports);
   onramp::AddonModel::init(env, exports);
+  onramp::AddonQuantize::init(env, exports);
   return exports;
 }
 

@@ -23,6 +23,12 @@ export interface AddonModelOptions {
 
 export interface AddonModelInfo {
   description: string;
+  /** general.architecture ('' when missing). */
+  architecture: string;
+  /** general.name ('' when missing). */
+  name: string;
+  /** llama_ftype number (see src/engine/quantize.ts FTYPES). */
+  ftype: number;
   parameters: number;
   size: number;
   nCtxTrain: number;
@@ -49,7 +55,8 @@ export interface AddonModel {
   tokenPiece(token: number, special: boolean): Buffer;
   info(): AddonModelInfo;
   metadata(): Record<string, string>;
-  applyChatTemplate(messages: { role: string; content: string }[], addAssistant: boolean, template?: string): string | null;
+  /** Jinja (llama.cpp common_chat_templates; ChatML when the model has none), then the built-in fallback; throws CHAT_TEMPLATE. */
+  applyChatTemplate(messages: { role: string; content: string }[], addAssistant: boolean, template?: string): string;
 }
 
 export interface AddonBinding {
@@ -61,4 +68,25 @@ export interface AddonBinding {
   supportsMmap(): boolean;
   supportsMlock(): boolean;
   AddonModel: new (path: string, options: AddonModelOptions) => AddonModel;
+  /** llama_model_quantize on a worker thread; rejects with code QUANTIZE. */
+  quantize(input: string, output: string, options: AddonQuantizeOptions, onProgress?: (p: AddonQuantizeProgress) => void): Promise<void>;
+}
+
+export interface AddonQuantizeOptions {
+  /** llama_ftype number. */
+  ftype: number;
+  /** <= 0: all hardware threads. */
+  threads?: number;
+  /** Layer (block) indices to drop. */
+  pruneLayers?: number[];
+  allowRequantize?: boolean;
+  pure?: boolean;
+  quantizeOutputTensor?: boolean;
+}
+
+/** Derived from llama.cpp's per-tensor log lines: `done` of `total` tensors written. */
+export interface AddonQuantizeProgress {
+  done: number;
+  total: number;
+  tensor: string;
 }
