@@ -1,0 +1,101 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { InvalidArgumentError, OnrampError } from '../../errors.js';
+import type { ServerDeps } from '../deps.js';
+import type { AppEnv } from '../env.js';
+import { newId } from '../openai.js';
+import { errorResponses, jsonBody, jsonOk, notFound } from '../schemas/common.js';
+import { ClassifyRequestSchema, ClassifyResponseSchema } from '../schemas/tasks.js';
+import { modelId, nowSeconds, requireEngine } from './util.js';
+
+const classifyRoute = createRoute({
+  method: 'post',
+  path: '/v1/classify',
+  summary: 'vLLM-style classification: a task pack (model = task id) or zero-shot over `labels`',
+  tags: ['Tasks'],
+  request: jsonBody(ClassifyRequestSchema),
+  responses: { 200: jsonOk(ClassifyResponseSchema), ...notFound, ...errorResponses },
+});
+
+const DEFAULT_PROMPT = 'Classify the text into one of these labels: {labels}.\nText: {input}\nLabel:';
+
+interface LabelProbs {
+  labels: string[];
+  probs: number[];
+}
+
+/**
+ * Reads label probabilities out of a task result, whichever common shape the pack returns:
+ * `{labels, probs}`, `{scores: [{label, score}]}`, or a Hugging Face style `[{label, score}]` list.
+ */
+export function labelProbs(result: unknown): LabelProbs | undefined {
+  const fromPairs = (xs: unknown): LabelProbs | undefined => {
+    if (!Array.isArray(xs) || xs.length === 0) return undefined;
+    const ok = xs.every((x) => typeof x === 'object' && x !== null && typeof (x as { label?: unknown }).label === 'string' && typeof (x as { score?: unknown }).score === 'number');
+    if (!ok) return undefined;
+    const pairs = xs as { label: string; score: number }[];
+    return { labels: pairs.map((p) => p.label), probs: pairs.map((p) => p.score) };
+  };
+  if (Array.isArray(result)) return fromPairs(result);
+  if (typeof result !== 'object' || result === null) return undefined;
+  const r = result as Record<string, unknown>;
+  if (Array.isArray(r['labels']) && Array.isArray(r['probs'])) return { labels: r['labels'] as string[], probs: r['probs'] as number[] };
+  return fromPairs(r['scores']) ?? fromPairs(r['all']) ?? fromPairs(r['labels']);
+}
+
+function argmax(xs: number[]): number {
+  let best = 0;
+  for (let i = 1; i < xs.length; i++) if ((xs[i] ?? -Infinity) > (xs[best] ?? -Infinity)) best = i;
+  return best;
+}
+
+/**
+ * Registers POST /v1/classify. With `labels`, scores them zero-shot in one engine pass per input (real
+ * probabilities, not sampled text); otherwise `model` names a classification task pack.
+ *
+ * @example
+ * // {"input": "great film", "labels": ["positive", "negative"]}
+ * registerClassify(app, { engine, tasks })
+ */
+export function registerClassify(app: OpenAPIHono<AppEnv>, deps: ServerDeps): void {
+  app.openapi(classifyRoute, async (c) => {
+    const body = c.req.valid('json');
+    const inputs = typeof body.input === 'string' ? [body.input] : body.input;
+    const data: { index: number; label: string; probs: number[]; num_classes: number }[] = [];
+    let promptTokens = 0;
+    if (body.labels) {
+      const engine = requireEngine(deps);
+      const labels = body.labels;
+      if (new Set(labels).size !== labels.length) throw new InvalidArgumentError('labels', 'labels must be unique');
+      const template = body.prompt ?? DEFAULT_PROMPT;
+      const results = await Promise.all(
+        inputs.map((input) => engine.score(template.replaceAll('{labels}', labels.join(', ')).replaceAll('{input}', input), labels.map((l) => ` ${l}`), { signal: c.var.signal })),
+      );
+      results.forEach((r, index) => {
+        promptTokens += r.prefixTokens;
+        data.push({ index, label: labels[argmax(r.probs)] ?? '', probs: r.probs, num_classes: labels.length });
+      });
+    } else {
+      const taskId = body.model;
+      if (!deps.tasks || !taskId || taskId === modelId(deps))
+        throw new InvalidArgumentError('labels', 'give `labels` for zero-shot classification, or set `model` to a classification task id');
+      const tasks = deps.tasks;
+      const outs = await Promise.all(inputs.map((input) => tasks.run(taskId, input, { signal: c.var.signal })));
+      outs.forEach((o, index) => {
+        const lp = labelProbs(o.result);
+        if (!lp) throw new OnrampError('INVALID_ARGUMENT', `task ${taskId} does not return label probabilities`, { param: 'model' });
+        data.push({ index, label: lp.labels[argmax(lp.probs)] ?? '', probs: lp.probs, num_classes: lp.labels.length });
+      });
+    }
+    return c.json(
+      {
+        id: newId('classify'),
+        object: 'list' as const,
+        created: nowSeconds(),
+        model: body.model ?? modelId(deps),
+        data,
+        usage: { prompt_tokens: promptTokens, total_tokens: promptTokens, completion_tokens: 0 },
+      },
+      200,
+    );
+  });
+}

@@ -1,0 +1,141 @@
+import { z } from '@hono/zod-openapi';
+
+const MAX_TOKENS = 1_048_576;
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+const TextPart = z.object({ type: z.literal('text'), text: z.string() });
+
+export const ChatMessageSchema = z
+  .object({
+    role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+    content: z.union([z.string(), z.array(TextPart).max(1024)]).nullable(),
+    name: z.string().max(256).optional(),
+  })
+  .openapi('ChatMessage');
+
+const Stop = z.union([z.string().min(1).max(256), z.array(z.string().min(1).max(256)).max(8)]).nullable().optional();
+
+const ResponseFormat = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    json_schema: z.object({
+      name: z.string().max(256),
+      description: z.string().optional(),
+      schema: z.record(z.string(), z.unknown()).optional(),
+      strict: z.boolean().nullable().optional(),
+    }),
+  }),
+]);
+
+const LoraSelect = z.array(z.object({ name: z.string().min(1).max(128), scale: z.number().min(-10).max(10).optional() })).max(8);
+
+/** Sampling fields shared by chat and completions (OpenAI names plus llama.cpp's top_k/min_p). */
+const sampling = {
+  model: z.string().max(256).optional(),
+  max_tokens: int(1, MAX_TOKENS).nullable().optional(),
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  top_p: z.number().gt(0).max(1).nullable().optional(),
+  top_k: int(0, 1000).optional(),
+  min_p: z.number().min(0).max(1).optional(),
+  frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
+  presence_penalty: z.number().min(-2).max(2).nullable().optional(),
+  repeat_penalty: z.number().min(0).max(10).optional(),
+  logit_bias: z.record(z.string().regex(/^\d{1,9}$/, 'keys must be token ids'), z.number().min(-100).max(100)).nullable().optional(),
+  seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
+  stop: Stop,
+  stream: z.boolean().nullable().optional(),
+  stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
+  n: z.literal(1, { error: 'only n=1 is supported' }).nullable().optional(),
+  user: z.string().max(256).optional(),
+  lora: LoraSelect.optional(),
+};
+
+export const ChatRequestSchema = z
+  .strictObject({
+    ...sampling,
+    messages: z.array(ChatMessageSchema).min(1, 'messages must not be empty').max(4096),
+    max_completion_tokens: int(1, MAX_TOKENS).nullable().optional(),
+    logprobs: z.boolean().nullable().optional(),
+    top_logprobs: int(0, 20).nullable().optional(),
+    response_format: ResponseFormat.optional(),
+  })
+  .openapi('ChatCompletionRequest');
+export type ChatRequest = z.infer<typeof ChatRequestSchema>;
+
+export const CompletionRequestSchema = z
+  .strictObject({
+    ...sampling,
+    prompt: z.union([z.string(), z.array(z.string()).min(1).max(1, 'only one prompt per request'), z.array(z.number().int().min(0).max(2 ** 31)).min(1).max(MAX_TOKENS)]),
+    logprobs: int(0, 20).nullable().optional(),
+    echo: z.literal(false, { error: 'echo is not supported' }).nullable().optional(),
+    best_of: z.literal(1, { error: 'only best_of=1 is supported' }).nullable().optional(),
+    response_format: ResponseFormat.optional(),
+  })
+  .openapi('CompletionRequest');
+export type CompletionRequest = z.infer<typeof CompletionRequestSchema>;
+
+const Usage = z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() }).passthrough();
+
+export const ChatResponseSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('chat.completion'),
+    created: z.number(),
+    model: z.string(),
+    choices: z.array(
+      z.object({
+        index: z.number(),
+        message: z.object({ role: z.literal('assistant'), content: z.string(), refusal: z.null() }),
+        logprobs: z.unknown(),
+        finish_reason: z.string(),
+      }),
+    ),
+    usage: Usage,
+  })
+  .openapi('ChatCompletion');
+
+export const CompletionResponseSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('text_completion'),
+    created: z.number(),
+    model: z.string(),
+    choices: z.array(z.object({ index: z.number(), text: z.string(), logprobs: z.unknown(), finish_reason: z.string() })),
+    usage: Usage,
+  })
+  .openapi('Completion');
+
+export const EmbeddingRequestSchema = z
+  .strictObject({
+    model: z.string().max(256).optional(),
+    input: z.union([
+      z.string(),
+      z.array(z.string()).min(1).max(2048),
+      z.array(z.number().int().min(0).max(2 ** 31)).min(1),
+      z.array(z.array(z.number().int().min(0).max(2 ** 31)).min(1)).min(1).max(2048),
+    ]),
+    encoding_format: z.enum(['float', 'base64']).optional(),
+    dimensions: z.number().int().min(1).max(65536).optional(),
+    user: z.string().max(256).optional(),
+    lora: LoraSelect.optional(),
+  })
+  .openapi('EmbeddingRequest');
+export type EmbeddingRequest = z.infer<typeof EmbeddingRequestSchema>;
+
+export const EmbeddingResponseSchema = z
+  .object({
+    object: z.literal('list'),
+    data: z.array(z.object({ object: z.literal('embedding'), index: z.number(), embedding: z.union([z.array(z.number()), z.string()]) })),
+    model: z.string(),
+    usage: z.object({ prompt_tokens: z.number(), total_tokens: z.number() }),
+  })
+  .openapi('EmbeddingList');
+
+export const ModelListSchema = z
+  .object({
+    object: z.literal('list'),
+    data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() }).passthrough()),
+  })
+  .openapi('ModelList');
