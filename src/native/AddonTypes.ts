@@ -90,3 +90,157 @@ export interface AddonQuantizeProgress {
   total: number;
   tensor: string;
 }
+
+// ---- LoRA adapters (native/AddonLora) ----
+
+/** What llama.cpp kept of an adapter's GGUF metadata. */
+export interface AddonLoraInfo {
+  /** `adapter.lora.alpha`, 0 when absent. */
+  alpha: number;
+  architecture: string;
+  adapterType: string;
+  /** Scalar metadata values as strings. */
+  metadata: Record<string, string>;
+  /** aLoRA invocation tokens (empty for a plain LoRA). */
+  aloraInvocationTokens: number[];
+  /** Process-unique id of the loaded adapter. */
+  id: number;
+}
+
+/** One LoRA adapter of one model. `dispose()` frees it once no running task holds it. */
+export interface AddonLora {
+  load(): Promise<void>;
+  info(): AddonLoraInfo;
+  dispose(): Promise<void>;
+}
+
+/** One entry of a task's adapter set, as AddonEngine.submit reads it. */
+export interface AddonLoraRef {
+  adapter: AddonLora;
+  scale: number;
+}
+
+export interface AddonBinding {
+  AddonLora: new (model: AddonModel, path: string) => AddonLora;
+}
+
+// ---- Engine (native/AddonEngine, AddonEngineCore, AddonEngineEmbed, AddonSampler) ----
+
+/** Context options as AddonEngine reads them (validated and defaulted in src/engine/options.ts). */
+export interface AddonEngineOptions {
+  nCtx: number;
+  nBatch: number;
+  nUbatch: number;
+  parallel: number;
+  /** Extra sequence ids for one-pass scoring candidates. */
+  scoreSequences: number;
+  threads: number;
+  threadsBatch: number;
+  /** -1 auto, 0 off, 1 on. */
+  flashAttention: number;
+  kvCacheType: 'f16' | 'q8_0' | 'q4_0';
+  kvUnified: boolean;
+  prefixCache: boolean;
+  /** >= 0: own ggml threadpool with this polling level (0..100); -1: llama.cpp's default pool. */
+  poll: number;
+  seed?: number;
+}
+
+/** Payload of submit(id, 'generate', ...). Sampling fields as in SamplingOptions; logitBias flat [tok, bias, ...]. */
+export interface AddonGeneratePayload {
+  prompt: Int32Array;
+  maxTokens: number;
+  /** -1: no logprobs; n >= 0: sampled token's logprob plus n alternatives. */
+  nProbs: number;
+  ignoreEos: boolean;
+  temperature: number;
+  topK: number;
+  topP: number;
+  minP: number;
+  typicalP: number;
+  repeatPenalty: number;
+  frequencyPenalty: number;
+  presencePenalty: number;
+  penaltyLastN: number;
+  logitBias: number[];
+  seed?: number;
+  grammar?: string;
+  lora?: { name: string; scale: number }[];
+}
+
+export interface AddonScorePayload {
+  prompt: Int32Array;
+  candidates: Int32Array[];
+  lora?: { name: string; scale: number }[];
+}
+
+export interface AddonEmbedPayload {
+  inputs: Int32Array[];
+  /** 0 none, 1 mean, 2 cls, 3 last. */
+  pooling: number;
+  lora?: { name: string; scale: number }[];
+}
+
+export interface AddonTokensEvent {
+  type: 'tokens';
+  id: number;
+  tokens: Int32Array;
+  logprobs?: Float32Array;
+  nProbs?: number;
+  /** nProbs entries per token. */
+  topTokens?: Int32Array;
+  topLogprobs?: Float32Array;
+}
+
+export interface AddonDoneEvent {
+  type: 'done';
+  id: number;
+  finish: 'stop' | 'length' | 'abort' | 'error';
+  errCode?: string;
+  errMessage?: string;
+  promptTokens: number;
+  cachedTokens: number;
+  completionTokens: number;
+  queuedMs: number;
+  promptMs: number;
+  genMs: number;
+}
+
+export interface AddonScoreEvent {
+  type: 'score';
+  id: number;
+  /** Per candidate, per token log-probabilities (nats). */
+  candLogprobs: Float64Array[];
+  promptTokens: number;
+  cachedTokens: number;
+  queuedMs: number;
+  evalMs: number;
+}
+
+export interface AddonEmbedEvent {
+  type: 'embed';
+  id: number;
+  /** Per input: pooled vector, or (pooling none) all token rows concatenated. */
+  vectors: Float32Array[];
+  nTokens: number[];
+  dim: number;
+}
+
+export type AddonEngineEvent = AddonTokensEvent | AddonDoneEvent | AddonScoreEvent | AddonEmbedEvent;
+
+/** One llama_context with `parallel` slots and a C++ engine thread. */
+export interface AddonEngine {
+  start(): Promise<{ nCtxSeq: number; nSeqMax: number }>;
+  submit(id: number, kind: 'generate', payload: AddonGeneratePayload): void;
+  submit(id: number, kind: 'score', payload: AddonScorePayload): void;
+  submit(id: number, kind: 'embed', payload: AddonEmbedPayload): void;
+  abort(id: number): void;
+  dispose(): Promise<void>;
+  info(): { busySlots: number; disposed: boolean };
+}
+
+export interface AddonBinding {
+  AddonEngine: new (model: AddonModel, options: AddonEngineOptions, onEvents: (events: AddonEngineEvent[]) => void) => AddonEngine;
+  /** llama.cpp's json_schema_to_grammar; throws {code: 'GRAMMAR'}. */
+  jsonSchemaToGrammar(schemaJson: string): string;
+}
