@@ -10,3 +10,4 @@ export {
   makeSyntheticModel, resolveShape, resolveVocab, tokenizerMetadata, planTensors, modelCacheDir, MODEL_SHAPES,
   type ModelShape, type SyntheticModelOptions,
 } from './synthetic.js';
+export { ggufMutants, type GgufMutant } from './mutate.js';

@@ -44,6 +44,8 @@ export interface SyntheticModelOptions {
   type?: 'f32' | 'f16';
   /** Weight standard deviation (zero-mean uniform noise). Default 0.02. */
   std?: number;
+  /** Tensor data alignment, written as general.alignment when given (default 32, not written). */
+  alignment?: number;
   /** Output path; default: a cache file under .cache/models keyed by the options. */
   output?: string;
 }
@@ -192,7 +194,7 @@ export async function makeSyntheticModel(opts: SyntheticModelOptions = {}): Prom
 
   let out = opts.output;
   if (!out) {
-    const key = JSON.stringify({ v: GENERATOR_VERSION, shape, vocab: path.basename(vocabPath), size: vocab.fileSize, limit: opts.vocabLimit ?? null, seed, std, type });
+    const key = JSON.stringify({ v: GENERATOR_VERSION, alignment: opts.alignment ?? null, shape, vocab: path.basename(vocabPath), size: vocab.fileSize, limit: opts.vocabLimit ?? null, seed, std, type });
     const dir = modelCacheDir();
     await mkdir(dir, { recursive: true });
     out = path.join(dir, `synthetic-${shape.arch}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}.gguf`);
@@ -200,7 +202,8 @@ export async function makeSyntheticModel(opts: SyntheticModelOptions = {}): Prom
   }
 
   const a = shape.arch;
-  const w = new GgufWriter();
+  const w = new GgufWriter(opts.alignment);
+  if (opts.alignment !== undefined) w.set('general.alignment', gv.u32(opts.alignment));
   w.set('general.architecture', gv.str(a));
   w.set('general.type', gv.str('model'));
   w.set('general.name', gv.str(`onramp synthetic ${a} ${shape.layers}x${shape.hidden}`));

@@ -99,6 +99,18 @@ function checkHyperparameters(file: GgufFile, arch: string): void {
   if (scaling && (scaling.type !== GgufValueType.STRING || !ROPE_SCALING.has(String(scaling.value)))) fail(file, scaling, `'${p('rope.scaling.type')}' must be one of ${[...ROPE_SCALING].join(', ')}`);
 }
 
+/** ggml's TENSOR_ALIGNMENT: llama.cpp maps tensor data in place and aborts on less-aligned pointers. */
+export const GGML_TENSOR_ALIGNMENT = 32;
+
+function checkTensorAlignment(file: GgufFile): void {
+  for (const t of file.tensors) {
+    if (t.absoluteOffset % GGML_TENSOR_ALIGNMENT !== 0) {
+      const offsetFieldAt = t.infoOffset + 8 + Buffer.byteLength(t.name) + 4 + 8 * t.shape.length + 4;
+      throw new GgufFormatError(`tensor '${t.name}' data starts at file offset ${t.absoluteOffset}, not a multiple of ${GGML_TENSOR_ALIGNMENT} (general.alignment ${file.alignment})`, offsetFieldAt, file.path);
+    }
+  }
+}
+
 /**
  * Checks the metadata invariants llama.cpp relies on without checking them itself (it aborts the process on
  * some of them): unique token texts, tokenizer array types and lengths, hyperparameter ranges.
@@ -111,6 +123,7 @@ export function checkModelInvariants(file: GgufFile): void {
   const archEntry = file.metadata.get('general.architecture');
   if (archEntry && archEntry.type !== GgufValueType.STRING) fail(file, archEntry, `'general.architecture' must be a string`);
   if (arch !== undefined && !/^[a-z0-9_-]{1,64}$/i.test(arch)) fail(file, archEntry!, `'general.architecture' ${JSON.stringify(arch.slice(0, 40))} is not a valid architecture name`);
+  checkTensorAlignment(file);
   checkTokenizer(file);
   if (arch && metaString(file, 'general.type') !== 'adapter') checkHyperparameters(file, arch);
 }
