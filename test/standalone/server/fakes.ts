@@ -17,6 +17,8 @@ export interface FakeEngineOptions {
   reply?: string;
   /** ms between tokens (0 = as fast as possible). */
   tokenDelayMs?: number;
+  /** Delay the first token too (default true). */
+  delayFirst?: boolean;
   /** Throw this from the iterator after this many tokens. */
   failAfter?: { tokens: number; error: Error };
   /** Throw this before the first token (e.g. QueueFullError). */
@@ -85,7 +87,7 @@ export class FakeEngine implements EngineLike {
       let finish: GenerateResult['finishReason'] = 'stop';
       try {
         for (let i = 0; i < words.length; i++) {
-          if (self.opts.tokenDelayMs) await new Promise((r) => setTimeout(r, self.opts.tokenDelayMs));
+          if (self.opts.tokenDelayMs && (i > 0 || self.opts.delayFirst !== false)) await new Promise((r) => setTimeout(r, self.opts.tokenDelayMs));
           if (ctl.signal.aborted) {
             finish = 'abort';
             self.aborted++;
