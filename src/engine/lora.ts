@@ -47,8 +47,8 @@ export function parseLoraSpec(spec: string, param = '--lora'): LoraSpec {
   }
   let scale: number | undefined;
   const m = /^(.*):([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)$/.exec(rest);
-  if (m && m[1]) {
-    rest = m[1];
+  if (m) {
+    rest = m[1] ?? '';
     scale = Number(m[2]);
     if (!Number.isFinite(scale)) throw new InvalidArgumentError(param, `scale must be a finite number in ${JSON.stringify(spec)}`);
   }
