@@ -1,0 +1,46 @@
+// Sampling in C++: builds a llama_sampler chain from plain options, computes token log-probabilities, and
+// converts JSON schemas to GBNF with llama.cpp's own converter (libllama-common).
+#pragma once
+#include <napi.h>
+
+#include <string>
+#include <vector>
+
+#include "llama.h"
+
+namespace onramp {
+
+struct SamplingConfig {
+  float temperature = 0.8f;
+  int32_t topK = 40;
+  float topP = 0.95f;
+  float minP = 0.05f;
+  float typicalP = 1.0f;
+  float repeatPenalty = 1.0f;
+  float frequencyPenalty = 0.0f;
+  float presencePenalty = 0.0f;
+  int32_t penaltyLastN = 64;
+  std::vector<llama_logit_bias> logitBias;
+  uint32_t seed = LLAMA_DEFAULT_SEED;
+  std::string grammar;  // GBNF, root rule "root"
+};
+
+// Reads the sampling fields of a JS options object (already validated in TS).
+SamplingConfig readSampling(const Napi::Object &o, uint32_t defaultSeed);
+
+// Builds the chain: logit bias, penalties, grammar, then greedy (temperature <= 0) or
+// top-k, typical, top-p, min-p, temperature, dist. Returns nullptr and sets err when the grammar is invalid.
+llama_sampler *buildSampler(const llama_vocab *vocab, const SamplingConfig &cfg, std::string &err);
+
+// log(sum(exp(logits))) in double precision.
+double logSumExp(const float *logits, int32_t n);
+
+// The sampled token's logprob and the top n alternatives (sorted, descending) from raw logits.
+void topLogprobs(const float *logits, int32_t nVocab, llama_token sampled, int32_t n, float &sampledLp,
+                 std::vector<llama_token> &topTok, std::vector<float> &topLp);
+
+struct AddonSampler {
+  static void init(Napi::Env env, Napi::Object exports);
+};
+
+}  // namespace onramp

@@ -1,0 +1,99 @@
+import os from 'node:os';
+import { InvalidArgumentError } from '../errors.js';
+import type { AddonEngineOptions } from '../native/AddonTypes.js';
+import type { ModelInfo } from './types.js';
+
+/** Options of `Engine.create`. Every field is optional and validated (InvalidArgumentError names the field). */
+export interface EngineOptions {
+  /** KV cache size in tokens, shared by all slots (kvUnified). Default min(model context, 4096). */
+  nCtx?: number;
+  /** Most tokens per llama_decode call (prompt chunks + one token per generating slot). Default 512. */
+  nBatch?: number;
+  /** Physical micro-batch (<= nBatch). Default = nBatch. */
+  nUbatch?: number;
+  /** Concurrent sequences (slots). Default 4. */
+  parallel?: number;
+  /** Decode threads. Default: available cores (max 8). */
+  threads?: number;
+  /** Prompt/batch threads. Default = threads. */
+  threadsBatch?: number;
+  /** Flash attention: true, false or 'auto' (default). */
+  flashAttention?: boolean | 'auto';
+  /** KV cache type: 'f16' (default), 'q8_0', 'q4_0' (quantized types need flash attention). */
+  kvCacheType?: 'f16' | 'q8_0' | 'q4_0';
+  /** Default seed for sampling requests that set none (default: random per request). */
+  seed?: number;
+  /** Requests waiting for a slot beyond `parallel`; more fail at once with QueueFullError. Default 64. */
+  queueSize?: number;
+  /** One KV buffer for all sequences (prefix sharing, seq_cp by tagging). Default true. */
+  kvUnified?: boolean;
+  /** Reuse a free slot's KV for the longest common prompt prefix. Default true. */
+  prefixCache?: boolean;
+  /** Extra sequences for one-pass scoring candidates (candidates beyond this run in rounds). Default 8. */
+  scoreSequences?: number;
+  /** Own ggml threadpool with this polling level 0..100 (llama.cpp's --poll); omit for llama.cpp's default pool. */
+  poll?: number;
+}
+
+/** Options after defaults, as the engine keeps them. */
+export interface ResolvedEngineOptions extends AddonEngineOptions {
+  queueSize: number;
+}
+
+function int(o: Record<string, unknown>, key: string, def: number, min: number, max: number): number {
+  const v = o[key];
+  if (v === undefined) return def;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new InvalidArgumentError(key, `must be an integer in ${min}..${max}; got ${String(v)}`);
+  }
+  return v;
+}
+
+function bool(o: Record<string, unknown>, key: string, def: boolean): boolean {
+  const v = o[key];
+  if (v === undefined) return def;
+  if (typeof v !== 'boolean') throw new InvalidArgumentError(key, `must be a boolean; got ${typeof v}`);
+  return v;
+}
+
+const KNOWN = new Set([
+  'nCtx', 'nBatch', 'nUbatch', 'parallel', 'threads', 'threadsBatch', 'flashAttention', 'kvCacheType', 'seed',
+  'queueSize', 'kvUnified', 'prefixCache', 'scoreSequences', 'poll',
+]);
+
+/**
+ * Validates engine options and fills defaults from the model.
+ *
+ * @example
+ * resolveEngineOptions({ parallel: 8, nCtx: 8192 }, model.info).threads // e.g. 2
+ */
+export function resolveEngineOptions(options: EngineOptions, info: Pick<ModelInfo, 'contextLength'>): ResolvedEngineOptions {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object');
+  const o = options as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!KNOWN.has(k) && o[k] !== undefined) throw new InvalidArgumentError(k, 'unknown engine option');
+  const cores = Math.max(1, Math.min(8, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length));
+  const nCtx = int(o, 'nCtx', Math.min(Math.max(info.contextLength, 256), 4096), 16, 1 << 20);
+  const nBatch = int(o, 'nBatch', 512, 1, 1 << 16);
+  const nUbatch = int(o, 'nUbatch', nBatch, 1, nBatch);
+  const parallel = int(o, 'parallel', 4, 1, 200);
+  const scoreSequences = int(o, 'scoreSequences', 8, 1, 256 - parallel);
+  const threads = int(o, 'threads', cores, 1, 512);
+  const threadsBatch = int(o, 'threadsBatch', threads, 1, 512);
+  const fa = o.flashAttention;
+  if (fa !== undefined && fa !== 'auto' && typeof fa !== 'boolean') throw new InvalidArgumentError('flashAttention', "must be true, false or 'auto'");
+  const kv = o.kvCacheType ?? 'f16';
+  if (kv !== 'f16' && kv !== 'q8_0' && kv !== 'q4_0') throw new InvalidArgumentError('kvCacheType', `must be 'f16', 'q8_0' or 'q4_0'; got ${String(kv)}`);
+  if (kv !== 'f16' && fa === false) throw new InvalidArgumentError('kvCacheType', 'a quantized KV cache needs flash attention');
+  const seed = o.seed === undefined ? undefined : int(o, 'seed', 0, 0, 0xfffffffe);
+  const poll = int(o, 'poll', -1, -1, 100);
+  return {
+    nCtx, nBatch, nUbatch, parallel, scoreSequences, threads, threadsBatch,
+    flashAttention: fa === undefined || fa === 'auto' ? -1 : fa ? 1 : 0,
+    kvCacheType: kv,
+    kvUnified: bool(o, 'kvUnified', true),
+    prefixCache: bool(o, 'prefixCache', true),
+    poll,
+    ...(seed === undefined ? {} : { seed }),
+    queueSize: int(o, 'queueSize', 64, 0, 1_000_000),
+  };
+}
