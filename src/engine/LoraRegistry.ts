@@ -15,11 +15,13 @@ import { assertLoraName, normalizeLoraSelection } from './lora.js';
 import { checkLoraAgainstBase, inspectLoraFile, type LoraFileInfo } from './loraCheck.js';
 import type { LoraSelection } from './types.js';
 
-/** The base model as the registry needs it: its GGUF path (for pre-checks) and its addon object. */
+/** The base model as the registry needs it: its GGUF path (for pre-checks) and its addon object. `Model` fits. */
 export interface LoraBase {
-  readonly path: string;
+  readonly info: { readonly path: string };
   readonly native: AddonModel;
 }
+
+const shared = new WeakMap<AddonModel, LoraRegistry>();
 
 /** One registered adapter, as `list()` reports it. */
 export interface LoraAdapterInfo {
@@ -94,9 +96,26 @@ export class LoraRegistry {
     this.#base = base;
   }
 
+  /**
+   * The registry shared by everything built on `model` (engines, server, CLI): adapters belong to a model, so
+   * every engine of that model sees the same names.
+   *
+   * @example
+   * await LoraRegistry.of(model).load('de', 'de.gguf')
+   */
+  static of(model: LoraBase): LoraRegistry {
+    const native = model.native;
+    let r = shared.get(native);
+    if (!r || r.#disposed) {
+      r = new LoraRegistry(model);
+      shared.set(native, r);
+    }
+    return r;
+  }
+
   /** The base model's GGUF header, read once. */
   #baseGguf(): Promise<GgufFile> {
-    this.#baseFile ??= readGguf(this.#base.path);
+    this.#baseFile ??= readGguf(this.#base.info.path);
     return this.#baseFile;
   }
 
