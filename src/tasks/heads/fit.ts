@@ -5,7 +5,7 @@
 import type { EngineLike, Pooling } from '../../engine/types.js';
 import { ConfigError } from '../../errors.js';
 import { alignWordTags, tokenCharOffsets, type Span } from './bio.js';
-import type { LabelledText, TaggedSentence } from './data.js';
+import type { ConllSentence, TextExample } from '../../eval/readers.js';
 import { EmbeddingCache, embedMany } from './embedCache.js';
 import { makeHead, type Head } from './head.js';
 import { modelIdentity } from './identity.js';
@@ -33,9 +33,13 @@ export interface FitResult {
   trainMs: number;
 }
 
-/** Splits a multi-label cell "a|b;c" into labels. */
-function splitLabels(l: string): string[] {
-  return l.split(/[|;]/).map((s) => s.trim()).filter(Boolean);
+/** The labels of an example: a list, or a cell "a|b;c" split (multi-label). */
+function splitLabels(l: string | string[]): string[] {
+  return (Array.isArray(l) ? l : l.split(/[|;]/)).map((s) => s.trim()).filter(Boolean);
+}
+
+function single(l: string | string[]): string {
+  return Array.isArray(l) ? l.join('|') : l;
 }
 
 /**
@@ -44,25 +48,25 @@ function splitLabels(l: string): string[] {
  * @example
  * inferLabels('softmax', rows) // ['negative', 'positive']
  */
-export function inferLabels(kind: HeadKind, rows: LabelledText[]): string[] {
+export function inferLabels(kind: HeadKind, rows: TextExample[]): string[] {
   if (kind === 'linear') return ['value'];
   const set = new Set<string>();
-  for (const r of rows) for (const l of kind === 'sigmoid' ? splitLabels(r.label) : [r.label]) set.add(l);
+  for (const r of rows) for (const l of kind === 'sigmoid' ? splitLabels(r.label) : [single(r.label)]) set.add(l);
   return [...set].sort();
 }
 
-function targets(kind: HeadKind, rows: LabelledText[], labels: string[], what: string): Float64Array {
+function targets(kind: HeadKind, rows: TextExample[], labels: string[], what: string): Float64Array {
   const k = labels.length;
   const Y = new Float64Array(rows.length * k);
   const index = new Map(labels.map((l, i) => [l, i]));
   rows.forEach((r, i) => {
     if (kind === 'linear') {
-      const v = Number(r.label);
-      if (!Number.isFinite(v)) throw new ConfigError(`example ${i + 1}: "${r.label}" is not a number`, { field: `${what}.label` });
+      const v = Number(single(r.label));
+      if (!Number.isFinite(v)) throw new ConfigError(`example ${i + 1}: "${single(r.label)}" is not a number`, { field: `${what}.label` });
       Y[i * k] = v;
       return;
     }
-    for (const l of kind === 'sigmoid' ? splitLabels(r.label) : [r.label]) {
+    for (const l of kind === 'sigmoid' ? splitLabels(r.label) : [single(r.label)]) {
       const c = index.get(l);
       if (c === undefined) throw new ConfigError(`example ${i + 1}: unknown label "${l}" (labels: ${labels.slice(0, 10).join(', ')}${labels.length > 10 ? ', ...' : ''})`, { field: `${what}.label` });
       Y[i * k + c] = 1;
@@ -84,7 +88,7 @@ function matrix(rows: Float32Array[], dim: number): Float64Array {
  * const { head } = await fitHead(engine, train, dev, { kind: 'softmax', epochs: 50, seed: 1 })
  * await saveHead(head, 'head.json')
  */
-export async function fitHead(engine: EngineLike, train: LabelledText[], dev: LabelledText[] | undefined, opts: FitOptions): Promise<FitResult> {
+export async function fitHead(engine: EngineLike, train: TextExample[], dev: TextExample[] | undefined, opts: FitOptions): Promise<FitResult> {
   if (opts.kind === 'token') throw new ConfigError('token heads train on tagged sentences: use fitTokenHead', { field: 'kind' });
   const pooling = opts.pooling ?? 'mean';
   const normalize = opts.normalize ?? true;
@@ -131,8 +135,8 @@ export async function fitHead(engine: EngineLike, train: LabelledText[], dev: La
 }
 
 /** Token vectors and BIO targets of tagged sentences. */
-async function tokenDataset(engine: EngineLike, sents: TaggedSentence[], labels: string[], normalize: boolean, cache: EmbeddingCache | undefined, onProgress?: (d: number, t: number) => void): Promise<Dataset> {
-  const texts = sents.map((s) => s.words.join(' '));
+async function tokenDataset(engine: EngineLike, sents: ConllSentence[], labels: string[], normalize: boolean, cache: EmbeddingCache | undefined, onProgress?: (d: number, t: number) => void): Promise<Dataset> {
+  const texts = sents.map((s) => s.tokens.join(' '));
   const emb = await embedMany(engine, texts, { pooling: 'none', normalize, cache, ...(onProgress ? { onProgress } : {}) });
   const dim = engine.modelInfo.embeddingLength;
   const k = labels.length;
@@ -142,7 +146,7 @@ async function tokenDataset(engine: EngineLike, sents: TaggedSentence[], labels:
   sents.forEach((s, i) => {
     const spans: Span[] = [];
     let at = 0;
-    for (const w of s.words) {
+    for (const w of s.tokens) {
       spans.push([at, at + w.length]);
       at += w.length + 1;
     }
@@ -169,7 +173,7 @@ async function tokenDataset(engine: EngineLike, sents: TaggedSentence[], labels:
  * @example
  * const { head } = await fitTokenHead(engine, await readConll('train.conll'), undefined, { kind: 'token' })
  */
-export async function fitTokenHead(engine: EngineLike, train: TaggedSentence[], dev: TaggedSentence[] | undefined, opts: FitOptions): Promise<FitResult> {
+export async function fitTokenHead(engine: EngineLike, train: ConllSentence[], dev: ConllSentence[] | undefined, opts: FitOptions): Promise<FitResult> {
   const normalize = opts.normalize ?? true;
   const model = await modelIdentity(engine.modelInfo, { pooling: 'none', normalize });
   const cache = opts.cache === null ? undefined : (opts.cache ?? (await EmbeddingCache.open(model)));

@@ -12,6 +12,5 @@ export { EmbeddingCache, embedMany, type EmbeddingRows, type EmbedManyOptions } 
 export { tokenCharOffsets, alignWordTags, decodeBio, type Entity, type Span } from './bio.js';
 export { wordUnits, occludedTexts, rankWords, type Explanation, type WordImportance } from './explain.js';
 export { HeadRunner, outputsToPrediction, type HeadPrediction, type LabelScore, type HeadRunnerOptions, type PredictOptions } from './HeadRunner.js';
-export { readLabelled, readConll, parseLabelMap, parseDelimited, type LabelledText, type TaggedSentence, type ReadOptions } from './data.js';
 export { accuracyMacroF1, argmaxRows, headMetrics } from './metrics.js';
 export { fitHead, fitTokenHead, inferLabels, type FitOptions, type FitResult } from './fit.js';

@@ -1,38 +1,19 @@
 /**
  * Small metrics for the training loop's per-epoch report: accuracy and macro-F1 over label indices
- * (the full sklearn-style report is src/eval's classificationReport).
+ * (computed with src/eval's classificationReport).
  */
+import { classificationReport } from '../../eval/classificationReport.js';
 
 /**
- * Accuracy and macro-F1 (mean F1 over labels that occur in gold or predictions).
+ * Accuracy and macro-F1 over label indices, from src/eval's sklearn-compatible classification report.
  *
  * @example
- * accuracyMacroF1([0, 1, 1], [0, 1, 0], 2) // { accuracy: 0.667, macroF1: 0.667 }
+ * accuracyMacroF1([0, 1, 1], [0, 1, 0]) // { accuracy: 0.667, macroF1: 0.667 }
  */
-export function accuracyMacroF1(gold: ArrayLike<number>, pred: ArrayLike<number>, k: number): { accuracy: number; macroF1: number } {
-  const tp = new Float64Array(k);
-  const fp = new Float64Array(k);
-  const fn = new Float64Array(k);
-  let correct = 0;
-  for (let i = 0; i < gold.length; i++) {
-    const g = gold[i]!;
-    const p = pred[i]!;
-    if (g === p) {
-      correct++;
-      tp[g] = tp[g]! + 1;
-    } else {
-      fp[p] = fp[p]! + 1;
-      fn[g] = fn[g]! + 1;
-    }
-  }
-  let f1sum = 0;
-  let used = 0;
-  for (let c = 0; c < k; c++) {
-    if (tp[c]! + fp[c]! + fn[c]! === 0) continue;
-    used++;
-    f1sum += (2 * tp[c]!) / (2 * tp[c]! + fp[c]! + fn[c]!);
-  }
-  return { accuracy: gold.length ? correct / gold.length : 0, macroF1: used ? f1sum / used : 0 };
+export function accuracyMacroF1(gold: ArrayLike<number>, pred: ArrayLike<number>): { accuracy: number; macroF1: number } {
+  const r = classificationReport(Array.from(gold), Array.from(pred), { zeroDivision: 0 });
+  const accuracy = r.accuracy ?? Array.from(gold).filter((g, i) => g === pred[i]).length / Math.max(1, gold.length);
+  return { accuracy, macroF1: r.macroAvg.f1 };
 }
 
 /**
@@ -77,5 +58,5 @@ export function headMetrics(kind: 'softmax' | 'sigmoid' | 'linear' | 'token', ou
     }
     return { microF1: tp ? (2 * tp) / (2 * tp + fp + fn) : 0 };
   }
-  return accuracyMacroF1(argmaxRows(y, n, k), argmaxRows(out, n, k), k);
+  return accuracyMacroF1(argmaxRows(y, n, k), argmaxRows(out, n, k));
 }

@@ -37,7 +37,7 @@ describe('token classification (BIO)', () => {
     for (let i = 0; i < 32; i++) {
       const n = names[i % 4]!;
       const c = cities[(i * 3) % 4]!;
-      sents.push({ words: ['yesterday', n, 'flew', 'to', c, 'again'], tags: ['O', 'B-PER', 'O', 'O', 'B-LOC', 'O'] });
+      sents.push({ tokens: ['yesterday', n, 'flew', 'to', c, 'again'], tags: ['O', 'B-PER', 'O', 'O', 'B-LOC', 'O'] });
     }
     const { head } = await fitTokenHead(e, sents, undefined, { kind: 'token', epochs: 60, lr: 0.05, seed: 2, cache: null });
     expect(head.labels).toEqual(['O', 'B-LOC', 'I-LOC', 'B-PER', 'I-PER']);
