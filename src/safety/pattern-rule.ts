@@ -1,0 +1,139 @@
+import type { Finding, Rule, RuleCategory, ScanContext, SafetyStage } from './types.js';
+
+/** One regex of a PatternRule: a global regex, the base score of a match, and the entity it emits. */
+export interface PatternSpec {
+  /** Must have the `g` flag. A named group `v` (or `v1`, `v2`… in alternatives), when it matched, is the span reported (the rest is context). */
+  regex: RegExp;
+  score: number;
+  entity?: string;
+  /** Short non-sensitive name reported as evidence. */
+  name?: string;
+}
+
+/** What validate/invalidate hooks get. */
+export interface PatternMatch {
+  value: string;
+  start: number;
+  end: number;
+  text: string;
+  spec: PatternSpec;
+}
+
+/** Options of a PatternRule. */
+export interface PatternRuleOptions {
+  id: string;
+  version?: string;
+  category: RuleCategory;
+  languages?: readonly string[];
+  entity: string;
+  patterns: PatternSpec[];
+  stages?: readonly SafetyStage[];
+  /**
+   * Words whose presence shortly before (or after) a match raises the score by `contextBoost`. Lowercase; CJK works.
+   */
+  context?: readonly string[];
+  contextBoost?: number;
+  /** How far (characters) to look for context words before the match; after it: half of that. */
+  contextWindow?: number;
+  /** Cheap test on the whole text; when false the regexes never run (e.g. `t => t.includes('@')`). */
+  precheck?: (text: string) => boolean;
+  /**
+   * Checks a match: `false` drops it, `true` keeps the score, a number replaces the score, a string is evidence
+   * (kept with the base score). It may shrink the match by changing `start`/`end`/`value`.
+   */
+  validate?: (m: PatternMatch) => boolean | number | string;
+  /** Drops matches that look like something else (dates, amounts, versions). */
+  invalidate?: (m: PatternMatch) => boolean;
+}
+
+/**
+ * A rule made of regexes, context words and validate/invalidate hooks (Presidio's PatternRecognizer shape).
+ *
+ * @example
+ * const rule = new PatternRule({ id: 'order-no', category: 'pii', entity: 'ORDER', patterns: [{ regex: /\bORD-\d{6}\b/g, score: 0.9 }] })
+ * rule.scan('see ORD-123456', { stage: 'input' }) // [{ start: 4, end: 14, entity: 'ORDER', score: 0.9, ruleId: 'order-no', ... }]
+ */
+export class PatternRule implements Rule {
+  readonly id: string;
+  readonly version: string;
+  readonly category: RuleCategory;
+  readonly languages: readonly string[];
+  readonly entities: readonly string[];
+  readonly stages: readonly SafetyStage[];
+  protected readonly opts: PatternRuleOptions;
+
+  constructor(opts: PatternRuleOptions) {
+    for (const p of opts.patterns) {
+      if (!p.regex.global) throw new TypeError(`rule ${opts.id}: pattern ${p.regex.source} needs the g flag`);
+    }
+    this.opts = opts;
+    this.id = opts.id;
+    this.version = opts.version ?? '1';
+    this.category = opts.category;
+    this.languages = opts.languages ?? ['*'];
+    const ents = new Set([opts.entity, ...opts.patterns.map((p) => p.entity ?? opts.entity)]);
+    this.entities = [...ents];
+    this.stages = opts.stages ?? ['input'];
+  }
+
+  scan(text: string, _ctx?: ScanContext): Finding[] {
+    const o = this.opts;
+    if (o.precheck && !o.precheck(text)) return [];
+    const out: Finding[] = [];
+    for (const spec of o.patterns) {
+      const re = spec.regex;
+      re.lastIndex = 0;
+      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+        if (m[0].length === 0) {
+          re.lastIndex++;
+          continue;
+        }
+        let value = m[0];
+        let start = m.index;
+        const sub = m.groups === undefined ? undefined : valueGroup(m.groups);
+        if (sub !== undefined) {
+          const off = m[0].indexOf(sub);
+          start = m.index + Math.max(0, off);
+          value = sub;
+        }
+        const end = start + value.length;
+        const match: PatternMatch = { value, start, end, text, spec };
+        if (o.invalidate?.(match)) continue;
+        let score = spec.score;
+        let evidence = spec.name ?? 'pattern';
+        if (o.validate) {
+          const v = o.validate(match);
+          if (v === false) continue;
+          if (typeof v === 'number') score = v;
+          else if (typeof v === 'string') evidence = v;
+        }
+        if (o.context && o.context.length > 0 && score < 1 && hasContext(text, match.start, match.end, o.context, o.contextWindow ?? 48)) {
+          score = Math.min(1, score + (o.contextBoost ?? 0.35));
+          evidence += '+context';
+        }
+        if (score <= 0) continue;
+        if (match.end <= match.start) continue;
+        out.push({ start: match.start, end: match.end, entity: spec.entity ?? o.entity, score: round(score), ruleId: this.id, evidence });
+      }
+    }
+    return out;
+  }
+}
+
+function valueGroup(groups: Record<string, string | undefined>): string | undefined {
+  for (const k in groups) if ((k === 'v' || /^v\d+$/.test(k)) && groups[k] !== undefined) return groups[k];
+  return undefined;
+}
+
+/** True when one of `words` (lowercase) occurs within `window` chars before `start` or window/2 after `end`. */
+export function hasContext(text: string, start: number, end: number, words: readonly string[], window = 48): boolean {
+  const before = text.slice(Math.max(0, start - window), start).toLowerCase();
+  const after = text.slice(end, Math.min(text.length, end + (window >> 1))).toLowerCase();
+  for (const w of words) if (before.includes(w) || after.includes(w)) return true;
+  return false;
+}
+
+/** Rounds a score to 3 decimals so traces stay readable. */
+export function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

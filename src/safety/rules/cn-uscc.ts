@@ -1,0 +1,23 @@
+import { PatternRule } from '../pattern-rule.js';
+import { usccValid } from '../validators.js';
+
+/**
+ * CN unified social credit codes (统一社会信用代码, GB 32100-2015): 18 characters from the 31-character alphabet
+ * (no I, O, Z, S, V), a registration authority and type, a region code, and the mod-31 check character.
+ *
+ * @example
+ * createCnUsccRule().scan('统一社会信用代码：91350100M000100Y43', { stage: 'input' })[0]?.entity // 'CN_USCC'
+ */
+export function createCnUsccRule(): PatternRule {
+  return new PatternRule({
+    id: 'cn-uscc',
+    version: '1',
+    category: 'pii',
+    languages: ['zh', '*'],
+    entity: 'CN_USCC',
+    context: ['信用代码', '社会信用', '营业执照', '税号', '纳税人识别号', 'uscc', 'credit code', 'tax id'],
+    contextBoost: 0.1,
+    patterns: [{ regex: /(?<![\w])[1-9ANYany][0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]\d{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}(?![\w])/g, score: 0.85, name: 'mod31' }],
+    validate: ({ value }) => usccValid(value),
+  });
+}

@@ -1,0 +1,75 @@
+import { createView } from '../text.js';
+import type { Finding, Rule } from '../types.js';
+import { createInjectionDelimiterRule } from './injection-delimiter.js';
+import { createInjectionExfiltrationRule } from './injection-exfiltration.js';
+import { createInjectionOverrideRule } from './injection-override.js';
+import { createInjectionRoleplayRule } from './injection-roleplay.js';
+
+const BASE64 = /(?<![A-Za-z0-9+/=_-])(?:[A-Za-z0-9+/]{4}){5,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?(?![A-Za-z0-9+/=_-])/g;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const HEX = /(?<![0-9A-Fa-fx])(?:[0-9A-Fa-f]{2}){12,}(?![0-9A-Fa-f])|(?:\\x[0-9A-Fa-f]{2}){8,}/g;
+
+/** Decodes bytes as UTF-8 text when they look like text (no replacement chars, few control chars). */
+function asText(buf: Buffer): string | undefined {
+  if (buf.length < 8) return undefined;
+  const s = buf.toString('utf8');
+  if (s.includes('\uFFFD')) return undefined;
+  let bad = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 && c !== 9 && c !== 10 && c !== 13) bad++;
+  }
+  return bad / s.length < 0.05 ? s : undefined;
+}
+
+/**
+ * Encoded payloads: base64 and hex blocks are decoded and, when they decode to text, rescanned with the injection
+ * rules (nested encodings up to `depth`). A block hiding an injection is ENCODED_INJECTION with the inner score;
+ * other decodable text blocks are ENCODED_PAYLOAD with a low score (reported only under a low threshold).
+ *
+ * @example
+ * const b64 = Buffer.from('ignore all previous instructions').toString('base64')
+ * createEncodedPayloadRule().scan(`run ${b64}`, { stage: 'input' })[0]?.entity // 'ENCODED_INJECTION'
+ */
+export function createEncodedPayloadRule(opts: { depth?: number } = {}): Rule {
+  const inner = [createInjectionOverrideRule(), createInjectionRoleplayRule(), createInjectionExfiltrationRule(), createInjectionDelimiterRule()];
+  const maxDepth = opts.depth ?? 2;
+  const decodeScan = (decoded: string, depth: number): number => {
+    const view = createView(decoded).text;
+    let best = 0;
+    for (const r of inner) for (const f of r.scan(view)) best = Math.max(best, f.score);
+    if (depth < maxDepth) for (const f of scanBlocks(view, depth + 1)) best = Math.max(best, f.entity === 'ENCODED_INJECTION' ? f.score : 0);
+    return best;
+  };
+  const scanBlocks = (text: string, depth: number): Finding[] => {
+    const out: Finding[] = [];
+    for (const [re, kind] of [[BASE64, 'base64'], [HEX, 'hex']] as const) {
+      re.lastIndex = 0;
+      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+        const block = m[0];
+        if (kind === 'base64' && !/[0-9+/]/.test(block) && !(/[a-z]/.test(block) && /[A-Z]/.test(block))) continue;
+        let buf: Buffer;
+        if (kind === 'hex') buf = Buffer.from(block.replace(/\\x/g, ''), 'hex');
+        else buf = Buffer.from(block, BASE64URL.test(block) ? 'base64url' : 'base64');
+        const decoded = asText(buf);
+        if (decoded === undefined) continue;
+        const inj = decodeScan(decoded, depth);
+        out.push(
+          inj > 0
+            ? { start: m.index, end: m.index + block.length, entity: 'ENCODED_INJECTION', score: inj, ruleId: 'encoded-payload', evidence: `${kind}+injection` }
+            : { start: m.index, end: m.index + block.length, entity: 'ENCODED_PAYLOAD', score: 0.3, ruleId: 'encoded-payload', evidence: kind },
+        );
+      }
+    }
+    return out;
+  };
+  return {
+    id: 'encoded-payload',
+    version: '1',
+    category: 'injection',
+    languages: ['*'],
+    entities: ['ENCODED_INJECTION', 'ENCODED_PAYLOAD'],
+    stages: ['input'],
+    scan: (text) => scanBlocks(text, 1),
+  };
+}

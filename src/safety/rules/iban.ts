@@ -1,0 +1,24 @@
+import { PatternRule } from '../pattern-rule.js';
+import { ibanValid } from '../validators.js';
+
+/**
+ * International bank account numbers: a country code with its registered length and a valid ISO 7064 mod-97
+ * check; compact or printed in groups of four; case-insensitive.
+ *
+ * @example
+ * createIbanRule().scan('IBAN: GB82 WEST 1234 5698 7654 32', { stage: 'input' })[0]?.entity // 'IBAN'
+ */
+export function createIbanRule(): PatternRule {
+  return new PatternRule({
+    id: 'iban',
+    version: '1',
+    category: 'pii',
+    entity: 'IBAN',
+    context: ['iban', 'account', 'bank', '账户', '账号'],
+    contextBoost: 0.05,
+    patterns: [
+      { regex: /(?<![\w])[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,4})?(?![\w])/g, score: 0.95, name: 'mod97' },
+    ],
+    validate: ({ value }) => ibanValid(value),
+  });
+}

@@ -1,0 +1,26 @@
+import { PatternRule } from '../pattern-rule.js';
+import { parseIPv4, parseIPv6 } from '../validators.js';
+
+/**
+ * IPv4 and IPv6 addresses, parsed (not just matched): octets 0–255 without leading zeros, IPv6 text forms with
+ * `::`, embedded IPv4 and zones. Version-like strings (`v1.2.3.4`, `version 1.2.3.4`) are rejected.
+ *
+ * @example
+ * createIpAddressRule().scan('from 2001:db8::7 and 10.0.0.1', { stage: 'input' }).length // 2
+ */
+export function createIpAddressRule(): PatternRule {
+  return new PatternRule({
+    id: 'ip-address',
+    version: '1',
+    category: 'pii',
+    entity: 'IP_ADDRESS',
+    context: ['ip', 'address', 'host', 'server', '地址', '服务器'],
+    contextBoost: 0.1,
+    patterns: [
+      { regex: /(?<![\w.:])\d{1,3}(?:\.\d{1,3}){3}(?![\w]|\.\d)/g, score: 0.8, name: 'ipv4' },
+      { regex: /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|:|\d{1,3}(?:\.\d{1,3}){3})(?:%[\w.]+)?(?![\w:])/g, score: 0.85, name: 'ipv6' },
+    ],
+    validate: ({ value, spec }) => (spec.name === 'ipv4' ? parseIPv4(value) !== undefined : parseIPv6(value) !== undefined && /[0-9a-f]*:[0-9a-f]*:/i.test(value) && !/^\d{1,2}:\d{2}(?::\d{2})?$/.test(value)),
+    invalidate: ({ text, start }) => /(?:\bv|version|ver\.?|版本)\s*$/i.test(text.slice(Math.max(0, start - 10), start)),
+  });
+}

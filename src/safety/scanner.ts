@@ -1,0 +1,208 @@
+import { ConfigError } from '../errors.js';
+import { safetyLog } from './log.js';
+import type { ResolvedPolicy } from './policy.js';
+import { RULE_FACTORIES, isAsyncRule } from './registry.js';
+import type { NerFunction } from './rules/ner-entities.js';
+import { createView, type TextView } from './text.js';
+import {
+  TRANSFORM_ACTIONS,
+  type AsyncRule,
+  type Finding,
+  type Rule,
+  type SafetyAction,
+  type SafetyFinding,
+  type SafetyStage,
+  type SafetyTraceEntry,
+  type ScanResult,
+} from './types.js';
+
+/** Options for compiling a policy. */
+export interface CompileOptions {
+  task?: string;
+  route?: string;
+  /** NER hook for the `ner-entities` rule. */
+  ner?: NerFunction;
+  /** Extra rules to run after the policy's own (custom rules; their config comes from `rules[<id>]`). */
+  extraRules?: readonly (Rule | AsyncRule)[];
+}
+
+interface Decided extends SafetyFinding {
+  category: string;
+  evidence: string;
+  order: number;
+}
+
+/**
+ * A policy compiled into rule instances: build it once (per policy, task and route) and reuse it for every
+ * request; `scan` is synchronous and allocation-light. `scanAsync` also runs async rules (NER).
+ *
+ * @example
+ * const scanner = new SafetyScanner(resolvePolicy(defaultPolicy()))
+ * scanner.scan('call 13812345678').findings[0]?.entity // 'PHONE'
+ */
+export class SafetyScanner {
+  readonly policy: ResolvedPolicy;
+  readonly rules: readonly Rule[];
+  readonly asyncRules: readonly AsyncRule[];
+
+  constructor(policy: ResolvedPolicy, opts: CompileOptions = {}) {
+    this.policy = policy;
+    const ids = Object.entries(policy.rules).filter(([, c]) => c.enabled !== false).map(([id]) => id);
+    const sync: Rule[] = [];
+    const async: AsyncRule[] = [];
+    const build = (id: string, piiRules: readonly Rule[]): Rule | AsyncRule => {
+      const f = RULE_FACTORIES[id];
+      if (!f) throw new ConfigError('unknown rule id', { field: `rules.${id}` });
+      return f({ options: policy.rules[id]?.options ?? {}, ...(opts.ner ? { ner: opts.ner } : {}), piiRules });
+    };
+    // PII and secret rules first: pii-leak reuses fresh instances of them
+    const later: string[] = [];
+    for (const id of ids) {
+      if (id === 'pii-leak') {
+        later.push(id);
+        continue;
+      }
+      const r = build(id, []);
+      if (isAsyncRule(r)) async.push(r);
+      else sync.push(r);
+    }
+    for (const id of later) {
+      const pii = sync.filter((r) => r.category === 'pii' || r.category === 'secret').map((r) => build(r.id, []) as Rule);
+      sync.push(build(id, pii) as Rule);
+    }
+    for (const r of opts.extraRules ?? []) (isAsyncRule(r) ? async : sync).push(r as never);
+    this.rules = sync;
+    this.asyncRules = async;
+  }
+
+  /** Scans `text` at a stage; `input` is what an output answers (for leak checks). */
+  scan(text: string, stage: SafetyStage = 'input', input?: string): ScanResult {
+    const view = createView(text);
+    const raw = this.runSync(view, stage, input);
+    return this.decide(raw, stage);
+  }
+
+  /** Like `scan`, and also runs the async rules (NER). */
+  async scanAsync(text: string, stage: SafetyStage = 'input', input?: string): Promise<ScanResult> {
+    const view = createView(text);
+    const raw = this.runSync(view, stage, input);
+    const ctx = input === undefined ? { stage } : { stage, input };
+    for (const r of this.asyncRules) {
+      if (!r.stages.includes(stage)) continue;
+      const found = await r.scanAsync(r.raw ? text : view.text, ctx);
+      raw.push(...(r.raw ? found : this.mapBack(found, view)).map((f) => ({ f, category: r.category, version: r.version })));
+    }
+    return this.decide(raw, stage);
+  }
+
+  private runSync(view: TextView, stage: SafetyStage, input?: string): { f: Finding; category: string; version: string }[] {
+    const out: { f: Finding; category: string; version: string }[] = [];
+    const ctx = input === undefined ? { stage } : { stage, input: createView(input).text };
+    for (const r of this.rules) {
+      if (!r.stages.includes(stage)) continue;
+      const found = r.raw ? r.scan(view.original, ctx) : this.mapBack(r.scan(view.text, ctx), view);
+      for (const f of found) out.push({ f, category: r.category, version: r.version });
+    }
+    return out;
+  }
+
+  private mapBack(found: Finding[], view: TextView): Finding[] {
+    if (!view.folded) return found;
+    return found.map((f) => {
+      const [start, end] = view.toOriginal(f.start, f.end);
+      return { ...f, start, end };
+    });
+  }
+
+  /** Thresholds, actions, overlap resolution, trace. */
+  private decide(raw: { f: Finding; category: string; version: string }[], stage: SafetyStage): ScanResult {
+    const p = this.policy;
+    const decided: Decided[] = [];
+    let order = 0;
+    for (const { f, category, version } of raw) {
+      order++;
+      const ent = p.entities[f.entity];
+      const rc = p.rules[f.ruleId];
+      const threshold = ent?.threshold ?? rc?.threshold ?? p.threshold;
+      if (f.score < threshold) continue;
+      let action: SafetyAction = ent?.action ?? rc?.action ?? (category === 'pii' || category === 'secret' ? p.defaultAction : 'flag');
+      if (ent?.blockAt !== undefined && f.score >= ent.blockAt) action = 'block';
+      decided.push({ start: f.start, end: f.end, entity: f.entity, rule: f.ruleId, version, score: f.score, action, category, evidence: f.evidence ?? '', order });
+    }
+    const kept = resolveOverlaps(decided);
+    kept.sort((a, b) => a.start - b.start || a.end - b.end || a.order - b.order);
+    const findings: SafetyFinding[] = kept.map(({ start, end, entity, rule, version, score, action }) => ({ start, end, entity, rule, version, score, action }));
+    const explanation = { safety: buildTrace(kept) };
+    const blocker = kept.filter((d) => d.action === 'block').sort((a, b) => b.score - a.score)[0];
+    const result: ScanResult = { findings, blocked: blocker !== undefined, explanation };
+    if (blocker) {
+      result.block = { ruleId: blocker.rule, entity: blocker.entity, reason: reasonFor(blocker, [blocker.evidence]) };
+    }
+    if (safetyLog.isLevelEnabled('debug')) {
+      const counts: Record<string, number> = {};
+      for (const d of kept) counts[d.rule] = (counts[d.rule] ?? 0) + 1;
+      safetyLog.debug({ stage, policy: p.name, rules: counts, blocked: result.blocked, blockedBy: result.block?.ruleId }, 'safety scan');
+    }
+    return result;
+  }
+}
+
+/**
+ * PII and secret findings compete for their characters: the higher score wins, then the longer span, then the
+ * earlier rule; losers are dropped (they were other readings of the same digits). Flags never compete.
+ */
+function resolveOverlaps(items: Decided[]): Decided[] {
+  const competing = items.filter((d) => (d.category === 'pii' || d.category === 'secret') && d.action !== 'allow');
+  const rest = items.filter((d) => !((d.category === 'pii' || d.category === 'secret') && d.action !== 'allow'));
+  competing.sort((a, b) => b.score - a.score || b.end - b.start - (a.end - a.start) || a.order - b.order);
+  const taken: Decided[] = [];
+  for (const d of competing) {
+    if (taken.some((t) => d.start < t.end && t.start < d.end)) continue;
+    taken.push(d);
+  }
+  const seen = new Set<string>();
+  const dedup = rest.filter((d) => {
+    const k = `${d.rule}|${d.entity}|${d.start}|${d.end}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  return [...taken, ...dedup];
+}
+
+function reasonFor(d: { entity: string; rule: string; action: SafetyAction }, evidence: string[]): string {
+  const ev = [...new Set(evidence.filter((e) => e !== ''))].join(', ');
+  return `${d.entity} detected by rule ${d.rule}${ev ? ` (${ev})` : ''}; action ${d.action}`;
+}
+
+/** Groups decided findings into trace entries per (rule, entity, action), in rule evaluation order. */
+function buildTrace(kept: Decided[]): SafetyTraceEntry[] {
+  const groups = new Map<string, { first: number; items: Decided[] }>();
+  for (const d of kept) {
+    const k = `${d.rule}|${d.entity}|${d.action}`;
+    const g = groups.get(k);
+    if (g) {
+      g.items.push(d);
+      g.first = Math.min(g.first, d.order);
+    } else groups.set(k, { first: d.order, items: [d] });
+  }
+  return [...groups.values()]
+    .sort((a, b) => a.first - b.first)
+    .map(({ items }) => {
+      const d = items[0]!;
+      return {
+        ruleId: d.rule,
+        version: d.version,
+        entity: d.entity,
+        spans: items.map((i): [number, number] => [i.start, i.end]),
+        action: d.action,
+        score: Math.max(...items.map((i) => i.score)),
+        reason: reasonFor(d, items.map((i) => i.evidence)),
+      };
+    });
+}
+
+/** True when the action rewrites text. */
+export function isTransform(a: SafetyAction): boolean {
+  return TRANSFORM_ACTIONS.has(a);
+}
