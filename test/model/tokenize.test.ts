@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getLlama, type Llama, type LlamaModel } from 'node-llama-cpp';
 import { Model } from '../../src/engine/Model.js';
+import { makeSyntheticModel } from '../../src/gguf/index.js';
 import { llama2TinyPath, storiesPath, TOKENIZER_CORPUS } from './helpers.js';
 
 // node-llama-cpp is the oracle: same file, same llama.cpp release, its own addon.
@@ -35,6 +36,15 @@ describe('tokenization equals node-llama-cpp', () => {
   });
   it('stories260K (512 vocab)', async () => {
     await compare(storiesPath);
+  });
+  it('synthetic qwen2 model with the real Qwen2 BPE vocab (151k)', async () => {
+    const file = await makeSyntheticModel({
+      shape: { arch: 'qwen2', layers: 1, hidden: 32, heads: 2, kvHeads: 1, ff: 64, tieEmbeddings: true, attnBias: true },
+      vocab: 'qwen2',
+      seed: 3,
+      type: 'f16',
+    });
+    await compare(file);
   });
 });
 
