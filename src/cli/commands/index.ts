@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as trainHead } from './train-head.js';
 
 /** Every CLI command, one file each; adding a command is one file and one line here. */
-export const commands: ((program: Command) => void)[] = [];
+export const commands: ((program: Command) => void)[] = [trainHead];
