@@ -26,9 +26,9 @@ function record(c: Context<AppEnv>, kind: string, r: GenerateResult): void {
   m.timeToFirstToken.observe({ route }, (r.timings.queuedMs + r.timings.promptMs) / 1000);
 }
 
-function logprobsOf(spec: GenSpec, events: TokenEvent[]): unknown {
+function logprobsOf(spec: GenSpec, events: TokenEvent[], offset = 0): unknown {
   if (spec.topLogprobs === undefined) return null;
-  return spec.kind === 'chat' ? chatLogprobs(events, spec.topLogprobs) : completionLogprobs(events, spec.topLogprobs);
+  return spec.kind === 'chat' ? chatLogprobs(events, spec.topLogprobs) : completionLogprobs(events, spec.topLogprobs, offset);
 }
 
 /**
@@ -81,9 +81,11 @@ export async function respondGeneration(c: Context<AppEnv>, gen: Generation, spe
       try {
         if (spec.kind === 'chat') await stream.writeSSE({ data: chunk({ role: 'assistant', content: '' }, null, null, null) });
         let next = first;
+        let offset = 0;
         while (!next.done) {
           const ev = next.value;
-          const lp = spec.topLogprobs === undefined ? null : logprobsOf(spec, [ev]);
+          const lp = spec.topLogprobs === undefined ? null : logprobsOf(spec, [ev], offset);
+          offset += ev.text.length;
           await stream.writeSSE({ data: chunk({ content: ev.text }, ev.text, lp, null) });
           next = await it.next();
         }
