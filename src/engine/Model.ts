@@ -105,7 +105,8 @@ export class Model implements AsyncDisposable {
       name: i.name === '' ? null : i.name,
       parameters: i.parameters,
       fileSize,
-      fileType: ftypeName(i.ftype),
+      // general.file_type when present (llama.cpp reports ALL_F32 for vocab-only loads), else llama.cpp's guess
+      fileType: ftypeName(Number(this.metadata['general.file_type'] ?? i.ftype)),
       contextLength: i.nCtxTrain,
       embeddingLength: i.nEmbd,
       blockCount: i.nLayer,
