@@ -11,3 +11,8 @@ export {
   type ModelShape, type SyntheticModelOptions,
 } from './synthetic.js';
 export { ggufMutants, type GgufMutant } from './mutate.js';
+export { readTensorBytes } from './reader.js';
+export {
+  makeLora, inspectLora, mergeLora, addLoraDelta, LORA_TARGETS,
+  type MakeLoraOptions, type MergeLoraOptions, type LoraInfo,
+} from './lora.js';

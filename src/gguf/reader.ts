@@ -264,3 +264,19 @@ export async function readGgufBuffer(buf: Uint8Array, path?: string): Promise<Gg
   if (buf.byteLength === 0) throw new GgufFormatError('empty buffer, not a GGUF file', 0, path);
   return readGgufSource(bufferSource(buf, path));
 }
+
+/**
+ * Reads one tensor's raw bytes from a GGUF file (bounded read; use for tensors that fit in memory).
+ *
+ * @example
+ * const bytes = await readTensorBytes('model.gguf', file.tensors[0])
+ */
+export async function readTensorBytes(path: string, tensor: GgufTensorInfo): Promise<Buffer> {
+  const src = await openFileSource(path);
+  try {
+    if (tensor.absoluteOffset + tensor.byteSize > src.size) throw new GgufFormatError(`tensor '${tensor.name}' lies outside the file`, tensor.absoluteOffset, path);
+    return await src.read(tensor.absoluteOffset, tensor.byteSize);
+  } finally {
+    await src.close();
+  }
+}

@@ -99,6 +99,19 @@ function checkHyperparameters(file: GgufFile, arch: string): void {
   if (scaling && (scaling.type !== GgufValueType.STRING || !ROPE_SCALING.has(String(scaling.value)))) fail(file, scaling, `'${p('rope.scaling.type')}' must be one of ${[...ROPE_SCALING].join(', ')}`);
 }
 
+/** llama.cpp reads these adapter keys with type asserts (gguf_get_val_str/f32), so a wrong type aborts. */
+function checkAdapterKeys(file: GgufFile): void {
+  const want: [string, GgufValueType][] = [
+    ['general.type', GgufValueType.STRING], ['adapter.type', GgufValueType.STRING], ['adapter.lora.alpha', GgufValueType.FLOAT32],
+  ];
+  for (const [k, type] of want) {
+    const e = file.metadata.get(k);
+    if (e && e.type !== type) fail(file, e, `'${k}' must be of type ${GgufValueType[type]}, got ${GgufValueType[e.type] ?? e.type}`);
+  }
+  const inv = file.metadata.get('adapter.alora.invocation_tokens');
+  if (inv && (inv.type !== GgufValueType.ARRAY || inv.elementType !== GgufValueType.UINT32)) fail(file, inv, `'adapter.alora.invocation_tokens' must be an array of uint32`);
+}
+
 /** ggml's TENSOR_ALIGNMENT: llama.cpp maps tensor data in place and aborts on less-aligned pointers. */
 export const GGML_TENSOR_ALIGNMENT = 32;
 
@@ -124,6 +137,7 @@ export function checkModelInvariants(file: GgufFile): void {
   if (archEntry && archEntry.type !== GgufValueType.STRING) fail(file, archEntry, `'general.architecture' must be a string`);
   if (arch !== undefined && !/^[a-z0-9_-]{1,64}$/i.test(arch)) fail(file, archEntry!, `'general.architecture' ${JSON.stringify(arch.slice(0, 40))} is not a valid architecture name`);
   checkTensorAlignment(file);
+  checkAdapterKeys(file);
   checkTokenizer(file);
   if (arch && metaString(file, 'general.type') !== 'adapter') checkHyperparameters(file, arch);
 }
