@@ -2,8 +2,6 @@ import type { Command } from 'commander';
 import { register as serve } from './serve.js';
 import { register as pull } from './pull.js';
 import { register as chat } from './chat.js';
-import { register as pull } from './pull.js';
-import { register as chat } from './chat.js';
 import { register as trainHead } from './train-head.js';
 import { register as quantize } from './quantize.js';
 import { register as inspect } from './inspect.js';
@@ -14,4 +12,4 @@ import { register as run } from './run.js';
 import { register as evalCmd } from './eval.js';
 
 /** Every CLI command, one file each; adding a command is one file and one line here. */
-export const commands: ((program: Command) => void)[] = [serve, pull, chat, pull, chat, trainHead, quantize, inspect, makeModel, makeLora, lora, run, evalCmd];
+export const commands: ((program: Command) => void)[] = [serve, pull, chat, trainHead, quantize, inspect, makeModel, makeLora, lora, run, evalCmd];
