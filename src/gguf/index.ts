@@ -16,3 +16,4 @@ export {
   makeLora, inspectLora, mergeLora, addLoraDelta, LORA_TARGETS,
   type MakeLoraOptions, type MergeLoraOptions, type LoraInfo,
 } from './lora.js';
+export { summarizeGguf, metadataToJson, type GgufSummary, type GgufJsonValue } from './summary.js';

@@ -34,7 +34,7 @@ export const MODEL_SHAPES: Readonly<Record<'tiny' | 'qwen2.5-0.5b', ModelShape>>
 
 export interface SyntheticModelOptions {
   /** A named shape, or a partial shape over `tiny`. */
-  shape?: keyof typeof MODEL_SHAPES | Partial<ModelShape>;
+  shape?: keyof typeof MODEL_SHAPES | (string & {}) | Partial<ModelShape>;
   /** Vocab name (`llama-spm`, `qwen2`, ... from deps/llama.cpp/models/ggml-vocab-<name>.gguf) or a GGUF path. */
   vocab?: string;
   /** Keep only the first N tokens (SPM vocabs only): small, fast-loading models for tests. */
