@@ -77,9 +77,18 @@ export async function startServer(
           lifecycle.abortAll();
           await lifecycle.idle(2000);
         }
+        // Finished responses may still be flushing: close idle keep-alive sockets as they go idle, and
+        // cut what is left only after a short flush window.
+        const http = server as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
         await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+          const idle = setInterval(() => http.closeIdleConnections?.(), 25);
+          const cut = setTimeout(() => http.closeAllConnections?.(), 2000);
+          server.close(() => {
+            clearInterval(idle);
+            clearTimeout(cut);
+            resolve();
+          });
+          http.closeIdleConnections?.();
         });
         return { drained };
       })();
