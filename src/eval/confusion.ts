@@ -36,7 +36,7 @@ export function confusionMatrix(yTrue: readonly (string | number)[], yPred: read
 export function formatConfusionMatrix(cm: ConfusionMatrix, opts: { maxLabelWidth?: number } = {}): string {
   const maxW = opts.maxLabelWidth ?? 24;
   const names = cm.labels.map((l) => (l.length > maxW ? l.slice(0, maxW - 1) + '…' : l));
-  const rowW = Math.max(4, ...names.map((n) => n.length));
+  const rowW = Math.max('gold \\ pred'.length, ...names.map((n) => n.length));
   const narrow = names.every((n) => n.length <= 10) && names.length <= 12;
   const heads = narrow ? names : names.map((_, i) => String(i));
   const cellW = Math.max(3, ...heads.map((h) => h.length), ...cm.matrix.flat().map((v) => String(v).length));

@@ -77,7 +77,7 @@ export async function scoreLabels(
 
 /**
  * Fits a softmax temperature on a dev set by minimizing the negative log-likelihood (golden-section search on
- * log T in [e^-4, e^4]). `logits[i]` are the label scores of example i, `gold[i]` the index of its label.
+ * log T in [e^-6, e^8]). `logits[i]` are the label scores of example i, `gold[i]` the index of its label.
  *
  * @example
  * const T = fitTemperature(devLogits, devGold) // then runTask(pack, x, { engine, temperature: T })
@@ -92,8 +92,8 @@ export function fitTemperature(logits: readonly (readonly number[])[], gold: rea
     });
     return s / Math.max(1, logits.length);
   };
-  let a = -4;
-  let b = 4;
+  let a = -6;
+  let b = 8;
   const g = (Math.sqrt(5) - 1) / 2;
   let c = b - g * (b - a);
   let d = a + g * (b - a);

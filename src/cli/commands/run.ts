@@ -1,0 +1,88 @@
+/**
+ * `onramp run <pack> --model <gguf> --text ...`: runs one task pack on one text and prints the result
+ * (human text, or the whole result with its explanation as one JSON document with --json).
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { Engine } from '../../engine/Engine.js';
+import { Model } from '../../engine/Model.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { builtinTaskDir, resolvePackArg } from '../../tasks/registry.js';
+import { runTask } from '../../tasks/runTask.js';
+import type { TaskPack } from '../../tasks/pack.js';
+import type { TaskResult } from '../../tasks/types.js';
+
+interface Opts {
+  model: string;
+  text?: string;
+  file?: string;
+  field: string[];
+  json?: boolean;
+  temperature?: string;
+  parallel: string;
+}
+
+/** Engine options that fit a pack: enough scoring sequences for all verbalizers in one round. */
+export function engineOptionsFor(pack: TaskPack, parallel: number): { parallel: number; scoreSequences: number } {
+  const candidates = pack.labels.reduce((a, l) => a + l.verbalizers.length, 0);
+  return { parallel, scoreSequences: Math.max(8, Math.min(candidates, 256 - parallel)) };
+}
+
+/** Human-readable rendering of a task result. */
+export function formatResult(r: TaskResult): string {
+  const bar = (p: number) => '█'.repeat(Math.round(p * 20)).padEnd(20, '·');
+  switch (r.kind) {
+    case 'classify': {
+      const w = Math.max(...r.labels.map((l) => l.label.length));
+      const head = `${r.label}${r.abstained ? ` (abstained; top ${r.labels[0]!.label})` : ''}  p=${r.score.toFixed(4)}  margin=${r.margin.toFixed(4)}`;
+      return [head, ...r.labels.slice(0, 20).map((l) => `  ${l.label.padEnd(w)}  ${bar(l.score)}  ${l.score.toFixed(4)}`), r.labels.length > 20 ? `  … ${r.labels.length - 20} more (--json shows all)` : ''].filter(Boolean).join('\n');
+    }
+    case 'multilabel':
+      return [`labels: ${r.labels.join(', ') || '(none)'}`, ...r.scores.map((s) => `  ${s.label.padEnd(20)}  ${bar(s.score)}  ${s.score.toFixed(4)} (threshold ${s.threshold})`)].join('\n');
+    case 'extract':
+      return JSON.stringify(r.data, null, 2);
+    case 'ner':
+      return r.entities.length ? r.entities.map((e) => `${e.entity_group.padEnd(14)} ${e.score.toFixed(3)}  [${e.start}, ${e.end})  ${JSON.stringify(e.word)}`).join('\n') : '(no entities)';
+    default:
+      return r.text;
+  }
+}
+
+/** Registers `onramp run`. */
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('run a task pack (built-in id or file) on one text')
+    .argument('<pack>', 'task pack: a built-in id (sentiment-en, intent-banking77, ner, …) or a .yaml/.json file')
+    .requiredOption('--model <gguf>', 'GGUF model file')
+    .option('--text <text>', 'the input text (default: read stdin)')
+    .option('--file <path>', 'read the input text from a file')
+    .option('--field <k=v>', 'extra template field (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--temperature <T>', 'softmax temperature for label scoring')
+    .option('--parallel <n>', 'engine slots', '1')
+    .option('--json', 'print the result with its explanation as one JSON document')
+    .action(async (packArg: string, o: Opts) => {
+      const pack = resolvePackArg(packArg, [builtinTaskDir()]);
+      const text = o.text ?? (o.file ? readFileSync(o.file, 'utf8') : readFileSync(0, 'utf8'));
+      const fields: Record<string, string> = {};
+      for (const f of o.field) {
+        const eq = f.indexOf('=');
+        if (eq <= 0) throw new InvalidArgumentError('field', `'${f}' is not k=v`);
+        fields[f.slice(0, eq)] = f.slice(eq + 1);
+      }
+      const temperature = o.temperature === undefined ? undefined : Number(o.temperature);
+      if (temperature !== undefined && !(temperature > 0)) throw new InvalidArgumentError('temperature', 'must be a positive number');
+      const model = await Model.load(o.model);
+      try {
+        const engine = await Engine.create(model, engineOptionsFor(pack, Number(o.parallel) || 1));
+        try {
+          const r = await runTask(pack, Object.keys(fields).length ? { text, fields } : text, { engine, ...(temperature ? { temperature } : {}) });
+          process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : formatResult(r) + '\n');
+        } finally {
+          await engine.dispose();
+        }
+      } finally {
+        await model.dispose();
+      }
+    });
+}
