@@ -7,3 +7,29 @@ export * from './gguf/index.js';
 export { Model, type ModelLoadOptions, type MetadataOverride } from './engine/Model.js';
 export { quantize, ftypeName, QUANT_TYPES, type QuantType, type QuantizeOptions, type QuantizeProgress, type QuantizeResult } from './engine/quantize.js';
 export { listDevices, systemInfo, type DeviceInfo, type SystemInfo } from './engine/devices.js';
+export { createApp, PUBLIC_PATHS } from './server/app.js';
+export { startServer, checkBindSafety, type RunningServer } from './server/serve.js';
+export { openRuntime, defaultModelPath, type Runtime } from './server/runtime.js';
+export { createLifecycle, type Lifecycle } from './server/lifecycle.js';
+export { toHttpError, type ErrorEnvelope, type HttpError } from './server/errors.js';
+export type { ServerDeps, AppOptions, TaskService, TaskSummary, TaskRunOutput, SafetyService, SafetyFinding, SafetyScanOutput, SafetyMaskOutput, AdapterService, AdapterInfo } from './server/deps.js';
+export { loadServeConfig, configFromEnv, readConfigFile, parseSize, parseDuration, isLoopback, ServeConfigSchema, type ServeConfig, type ServeConfigInput } from './config/index.js';
+export { createLogger } from './logging.js';
+export { pullModel, resolveSource, type PullOptions, type PullResult } from './cli/commands/pull.js';
+export * from './preprocess/index.js';
+export {
+  classificationReport, reportToDict, formatReport, prfFromCounts, pyFixed, confusionMatrix, formatConfusionMatrix,
+  entityReport, tokenReport, getEntities, getEntitiesStrictIob2, readConll as readConllText, parseDelimited as parseDelimitedText,
+  readDelimited, readJsonl, loadDataset, parseLabelMap as parseLabelMapSpec, BowLogisticRegression, SparseSoftmax, trainTokenTagger, bowFeatures,
+  type ClassificationReport, type ReportOptions, type Scores, type LabelScores, type ZeroDivision, type ConfusionMatrix, type EntityReport,
+  type EntityChunk, type NerMode, type ConllSentence, type TextExample, type Dataset as LabelledDataset, type LoadOptions, type BowOptions,
+} from './eval/index.js';
+export {
+  TaskPackSchema, TASK_KINDS, defaultVerbalizer, validatePack, loadPackFile, parsePackText, TaskRegistry, resolvePackArg, builtinTaskDir,
+  runTask, ADAPTERS, classify, classifyProbabilities, multilabel, extract, ner, nerSchema, generate, summarize, limitWords,
+  prepareInput, scoreLabels, fitTemperature, alignEntities, jsonSchemaIssues,
+  type TaskKind, type TaskPack, type TaskPackFile, type ResolvedLabel, type RegistryOptions, type ReloadInfo, type TaskInput, type TaskResult,
+  type ClassifyResult, type MultilabelResult, type ExtractResult, type NerResult, type NerEntity, type GenerateTaskResult, type HeadRunnerLike,
+  type RunTaskOptions, type Explanation as TaskExplanation, type LabelScore as TaskLabelScore,
+} from './tasks/index.js';
+export { evaluateClassification, evaluateNer, promptPredictor, headPredictor, entitiesToTags, type ClassPredictor, type ClassificationEval, type NerEval } from './tasks/evaluate.js';
