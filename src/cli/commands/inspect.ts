@@ -1,12 +1,12 @@
 /**
  * `onramp inspect <file> [--json]`: validates a GGUF file and prints its metadata and tensor table.
- * `onramp inspect --devices [--json]`: lists the ggml backends and devices the native addon found.
+ * `onramp inspect --devices [--json]`: lists the ggml backends and devices the native addon found (src/engine/devices).
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
 import { summarizeGguf, type GgufJsonValue, type GgufSummary } from '../../gguf/summary.js';
 import { validateGguf } from '../../gguf/validate.js';
-import { loadBinding } from '../../native/loadBinding.js';
+import { systemInfo } from '../../engine/devices.js';
 
 interface Opts {
   json?: boolean;
@@ -62,24 +62,17 @@ export function formatSummary(s: GgufSummary, showTensors = true): string {
 }
 
 function devices(json: boolean): void {
-  const addon = loadBinding();
-  const report = {
-    devices: addon.listDevices(),
-    systemInfo: addon.systemInfo(),
-    supportsGpuOffload: addon.supportsGpuOffload(),
-    supportsMmap: addon.supportsMmap(),
-    supportsMlock: addon.supportsMlock(),
-  };
+  const info = systemInfo();
   if (json) {
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
     return;
   }
-  const lines = [`devices (${report.devices.length})`];
-  for (const d of report.devices) {
-    const mem = d.memoryTotal > 0 ? `  ${fmtBytes(d.memoryFree)} free of ${fmtBytes(d.memoryTotal)}` : '';
+  const lines = [`devices (${info.devices.length})`];
+  for (const d of info.devices) {
+    const mem = d.memoryTotalBytes > 0 ? `  ${fmtBytes(d.memoryFreeBytes)} free of ${fmtBytes(d.memoryTotalBytes)}` : '';
     lines.push(`  ${d.name.padEnd(12)} ${d.type.padEnd(5)} ${d.backend.padEnd(8)} ${d.description}${mem}`);
   }
-  lines.push('', `gpu offload: ${report.supportsGpuOffload}  mmap: ${report.supportsMmap}  mlock: ${report.supportsMlock}`, `system: ${report.systemInfo}`);
+  lines.push('', `gpu offload: ${info.gpuOffload}  mmap: ${info.mmap}  mlock: ${info.mlock}`, `native dir: ${info.nativeDir}`, `system: ${info.llamaSystemInfo}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
