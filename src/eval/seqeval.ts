@@ -6,7 +6,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { classificationReport, formatReport, type LabelScores, type Scores, type ZeroDivision, type ClassificationReport } from './classificationReport.js';
 
 /** An entity: type and inclusive token span, in flattened (sentence-joined) coordinates. */
-export interface Chunk {
+export interface EntityChunk {
   type: string;
   start: number;
   end: number;
@@ -31,13 +31,13 @@ function startOfChunk(prevTag: string, tag: string, prevType: string, type: stri
  * @example
  * getEntities([['B-PER', 'I-PER', 'O', 'I-LOC']]) // [{type:'PER',start:0,end:1},{type:'LOC',start:3,end:3}]
  */
-export function getEntities(seqs: readonly (readonly string[])[]): Chunk[] {
+export function getEntities(seqs: readonly (readonly string[])[]): EntityChunk[] {
   const flat: string[] = [];
   for (const s of seqs) flat.push(...s, 'O');
   let prevTag = 'O';
   let prevType = '';
   let begin = 0;
-  const chunks: Chunk[] = [];
+  const chunks: EntityChunk[] = [];
   flat.push('O');
   flat.forEach((chunk, i) => {
     // seqeval: tag = chunk[0]; type = chunk[1:].split('-', maxsplit=1)[-1] or '_'
@@ -60,11 +60,11 @@ export function getEntities(seqs: readonly (readonly string[])[]): Chunk[] {
  * @example
  * getEntitiesStrictIob2([['I-PER', 'I-PER', 'B-LOC']]) // [{type:'LOC',start:2,end:2}]
  */
-export function getEntitiesStrictIob2(seqs: readonly (readonly string[])[]): Chunk[] {
-  const chunks: Chunk[] = [];
+export function getEntitiesStrictIob2(seqs: readonly (readonly string[])[]): EntityChunk[] {
+  const chunks: EntityChunk[] = [];
   let offset = 0;
   for (const s of seqs) {
-    let cur: Chunk | undefined;
+    let cur: EntityChunk | undefined;
     s.forEach((t, i) => {
       const prefix = t === 'O' ? 'O' : t.slice(0, 2);
       const type = t === 'O' ? '' : t.slice(2);
@@ -125,8 +125,8 @@ export function entityReport(
   const mode = opts.mode ?? 'default';
   const zero = opts.zeroDivision ?? 'warn';
   const extract = mode === 'strict' ? getEntitiesStrictIob2 : getEntities;
-  const key = (c: Chunk) => `${c.start}:${c.end}`;
-  const byType = (cs: Chunk[]) => {
+  const key = (c: EntityChunk) => `${c.start}:${c.end}`;
+  const byType = (cs: EntityChunk[]) => {
     const m = new Map<string, Set<string>>();
     for (const c of cs) (m.get(c.type) ?? m.set(c.type, new Set()).get(c.type)!).add(key(c));
     return m;
