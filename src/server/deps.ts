@@ -25,7 +25,7 @@ export interface TaskService {
   /** Runs a pack on one input; throws NotFoundError for an unknown id and typed errors for bad input. */
   run(id: string, input: unknown, opts?: { signal?: AbortSignal }): Promise<TaskRunOutput>;
   /** Re-reads the task directory; resolves with the number of packs loaded. */
-  reload?(): Promise<{ tasks: number }>;
+  reload?(): Promise<{ tasks: number; errors?: string[] }>;
 }
 
 /** One safety finding. Spans index the caller's text; the matched value itself is never logged. */
@@ -42,6 +42,8 @@ export interface SafetyScanOutput {
   findings: SafetyFinding[];
   /** The strongest action the policy decided (allow | flag | mask | block). */
   action?: string;
+  /** Layer-specific extras (blocked, block reason, decision trace); never matched values. */
+  [extra: string]: unknown;
 }
 
 export interface SafetyMaskOutput extends SafetyScanOutput {

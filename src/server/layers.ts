@@ -1,20 +1,88 @@
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { EngineLike } from '../engine/types.js';
-import type { SafetyService, TaskService } from './deps.js';
+import { UnavailableError } from '../errors.js';
+import { compilePolicy, loadPolicy, maskAsync, scanAsync, type PolicyInput, type SafetyPolicy } from '../safety/index.js';
+import type { SafetyFinding as CoreFinding } from '../safety/types.js';
+import { builtinTaskDir, TaskRegistry } from '../tasks/registry.js';
+import { runTask } from '../tasks/runTask.js';
+import type { TaskInput } from '../tasks/types.js';
+import type { SafetyFinding, SafetyService, TaskService, TaskSummary } from './deps.js';
+
+type Pack = ReturnType<TaskRegistry['get']>;
+
+function summary(p: Pack): TaskSummary {
+  return {
+    id: p.id,
+    kind: p.kind,
+    version: p.version,
+    description: p.description,
+    languages: p.languages,
+    ...(p.labels.length ? { labels: p.labels.map((l) => l.name) } : {}),
+  };
+}
 
 /**
- * Builds the task and safety services for `onramp serve` from `--tasks` and `--policy`. Adapts the task
- * registry (src/tasks) and the safety layer (src/safety) to the small interfaces of deps.ts.
+ * Adapts the task registry + runTask (src/tasks) to the server's TaskService. The result's `explanation` is
+ * returned beside it, as the API promises (`{result, explanation}`).
  *
  * @example
- * const { tasks, safety } = await loadOptionalLayers({ tasks: 'models/tasks' }, { engine }, log)
+ * const tasks = taskService(TaskRegistry.load('models/tasks'), engine)
  */
-export async function loadOptionalLayers(
-  cfg: { tasks?: string | undefined; policy?: string | undefined },
-  _rt: { engine?: EngineLike },
-  log?: Logger,
-): Promise<{ tasks?: TaskService; safety?: SafetyService }> {
-  if (cfg.tasks) log?.warn({ tasks: cfg.tasks }, 'task packs are not wired into the server yet');
-  if (cfg.policy) log?.warn({ policy: cfg.policy }, 'the safety policy is not wired into the server yet');
-  return {};
+export function taskService(registry: TaskRegistry, engine: EngineLike | undefined): TaskService {
+  return {
+    list: () => registry.list().map(summary),
+    get: (id) => (registry.has(id) ? summary(registry.get(id)) : undefined),
+    async run(id, input, opts = {}) {
+      const pack = registry.get(id);
+      if (!engine) throw new UnavailableError('no model is loaded', 5);
+      const r = await runTask(pack, input as TaskInput, { engine, ...(opts.signal ? { signal: opts.signal } : {}) });
+      const { explanation, ...result } = r as typeof r & { explanation?: unknown };
+      return { result, explanation };
+    },
+    async reload() {
+      const info = await registry.reload();
+      return { tasks: info.tasks, errors: info.errors.map((e) => e.message) };
+    },
+  };
+}
+
+const toFinding = (f: CoreFinding): SafetyFinding => ({ ruleId: f.rule, entity: f.entity, start: f.start, end: f.end, score: f.score, action: f.action, version: f.version });
+
+/**
+ * Adapts the safety layer (src/safety) to the server's SafetyService. `opts.policy` selects a task's overrides.
+ * The vault of a mask (placeholder values) never leaves the process.
+ *
+ * @example
+ * const safety = safetyService(loadPolicy('policy.yaml'))
+ */
+export function safetyService(policy: SafetyPolicy | undefined): SafetyService {
+  const route = (name: string): PolicyInput => compilePolicy(policy, { route: name });
+  return {
+    async scan(text, opts = {}) {
+      const r = await scanAsync(text, opts.policy ? compilePolicy(policy, { task: opts.policy, route: '/v1/safety/scan' }) : route('/v1/safety/scan'));
+      return { findings: r.findings.map(toFinding), action: r.blocked ? 'block' : r.findings.length ? 'flag' : 'allow', blocked: r.blocked, ...(r.block ? { block: r.block } : {}), explanation: r.explanation };
+    },
+    async mask(text, opts = {}) {
+      const r = await maskAsync(text, opts.policy ? compilePolicy(policy, { task: opts.policy, route: '/v1/safety/mask' }) : route('/v1/safety/mask'));
+      return { text: r.text, findings: r.findings.map(toFinding), action: r.blocked ? 'block' : r.findings.length ? 'mask' : 'allow', blocked: r.blocked, explanation: r.explanation };
+    },
+  };
+}
+
+/**
+ * Builds the task and safety services for `onramp serve` from `--tasks` (default: the packs shipped in
+ * models/tasks) and `--policy` (default: the built-in policy).
+ *
+ * @example
+ * const { tasks, safety } = loadOptionalLayers({ tasks: 'models/tasks' }, { engine }, log)
+ */
+export function loadOptionalLayers(cfg: { tasks?: string | undefined; policy?: string | undefined }, rt: { engine?: EngineLike }, log?: Logger): { tasks?: TaskService; safety: SafetyService } {
+  const safety = safetyService(cfg.policy ? loadPolicy(cfg.policy) : undefined);
+  const dir = cfg.tasks ?? builtinTaskDir();
+  if (!cfg.tasks && !existsSync(dir)) return { safety };
+  const registry = TaskRegistry.load(dir);
+  for (const e of registry.errors()) log?.warn({ code: e.code, file: e.file, field: e.field }, 'task pack skipped');
+  log?.info({ tasks: registry.list().length, dir }, 'task packs loaded');
+  return { tasks: taskService(registry, rt.engine), safety };
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServeConfig } from '../../src/config/index.js';
+import { loadOptionalLayers } from '../../src/server/layers.js';
 import { openRuntime, type Runtime } from '../../src/server/runtime.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 
@@ -21,7 +22,7 @@ const metric = async (name: string): Promise<number> => {
 beforeAll(async () => {
   const cfg = await loadServeConfig({ flags: { model: path.join(models, 'stories260K.gguf'), port: 0, parallel: 2, ctx: 1024, apiKeys: [KEY] }, env: {} });
   rt = await openRuntime(cfg);
-  srv = await startServer({ ...cfg, adapterDirs: rt.adapterDirs }, rt);
+  srv = await startServer({ ...cfg, adapterDirs: rt.adapterDirs }, { ...rt, ...loadOptionalLayers({}, rt) });
   client = new OpenAI({ baseURL: `${srv.url}/v1`, apiKey: KEY, maxRetries: 0 });
 });
 
@@ -93,6 +94,24 @@ describe('live server with the official openai client (stories260K)', () => {
     });
     const parsed = JSON.parse(r.choices[0]?.message.content ?? '');
     expect(['yes', 'no']).toContain(parsed.answer);
+  });
+
+  it('runs a task pack and vLLM-style classify with real probabilities', async () => {
+    const post = (p: string, body: unknown) =>
+      fetch(`${srv.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify(body) });
+    const task = await (await post('/v1/tasks/sentiment-en', { input: 'What a wonderful, happy day.' })).json();
+    expect(task.task).toBe('sentiment-en');
+    expect(typeof task.result.label).toBe('string');
+    expect(task.explanation.pack.id).toBe('sentiment-en');
+    const cls = await (await post('/v1/classify', { input: ['The cat sat.', 'A dog ran.'], labels: ['happy', 'sad', 'angry'] })).json();
+    expect(cls.data).toHaveLength(2);
+    for (const d of cls.data) {
+      expect(d.num_classes).toBe(3);
+      expect(d.probs.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 5);
+      expect(['happy', 'sad', 'angry']).toContain(d.label);
+    }
+    const byPack = await (await post('/v1/classify', { model: 'sentiment-en', input: 'I loved it' })).json();
+    expect(byPack.data[0].probs.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 5);
   });
 
   it('maps errors to the OpenAI envelope the client understands', async () => {

@@ -108,7 +108,7 @@ export function register(program: Command): void {
             'Use a real GGUF with `onramp serve --model path/to/model.gguf`, or fetch one with `onramp pull <https-url | hf:owner/repo/file.gguf>`.',
         );
       const rt = await openRuntime(cfg, log);
-      const attached = await loadOptionalLayers(cfg, rt, log);
+      const attached = loadOptionalLayers(cfg, rt, log);
       const srv = await startServer(
         { ...cfg, adapterDirs: rt.adapterDirs, modelId: cfg.modelId ?? (rt.synthetic ? 'onramp-synthetic-demo' : undefined) },
         { ...rt, ...attached },

@@ -25,7 +25,8 @@ interface LabelProbs {
 
 /**
  * Reads label probabilities out of a task result, whichever common shape the pack returns:
- * `{labels, probs}`, `{scores: [{label, score}]}`, or a Hugging Face style `[{label, score}]` list.
+ * an explanation's `labelProbabilities` record (pack label order), `{labels, probs}`, `{scores: [{label, score}]}`,
+ * or a Hugging Face style `[{label, score}]` list.
  */
 export function labelProbs(result: unknown): LabelProbs | undefined {
   const fromPairs = (xs: unknown): LabelProbs | undefined => {
@@ -38,6 +39,9 @@ export function labelProbs(result: unknown): LabelProbs | undefined {
   if (Array.isArray(result)) return fromPairs(result);
   if (typeof result !== 'object' || result === null) return undefined;
   const r = result as Record<string, unknown>;
+  const rec = r['labelProbabilities'];
+  if (typeof rec === 'object' && rec !== null && !Array.isArray(rec) && Object.values(rec).every((v) => typeof v === 'number'))
+    return { labels: Object.keys(rec), probs: Object.values(rec) as number[] };
   if (Array.isArray(r['labels']) && Array.isArray(r['probs'])) return { labels: r['labels'] as string[], probs: r['probs'] as number[] };
   return fromPairs(r['scores']) ?? fromPairs(r['all']) ?? fromPairs(r['labels']);
 }
@@ -81,7 +85,7 @@ export function registerClassify(app: OpenAPIHono<AppEnv>, deps: ServerDeps): vo
       const tasks = deps.tasks;
       const outs = await Promise.all(inputs.map((input) => tasks.run(taskId, input, { signal: c.var.signal })));
       outs.forEach((o, index) => {
-        const lp = labelProbs(o.result);
+        const lp = labelProbs(o.explanation) ?? labelProbs(o.result);
         if (!lp) throw new OnrampError('INVALID_ARGUMENT', `task ${taskId} does not return label probabilities`, { param: 'model' });
         data.push({ index, label: lp.labels[argmax(lp.probs)] ?? '', probs: lp.probs, num_classes: lp.labels.length });
       });

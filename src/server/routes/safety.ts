@@ -5,11 +5,11 @@ import { errorResponses, jsonBody, jsonOk } from '../schemas/common.js';
 import { requireService } from './util.js';
 
 const SafetyRequestSchema = z
-  .strictObject({ text: z.string().max(1_000_000), policy: z.string().max(128).optional() })
+  .strictObject({ text: z.string().max(1_000_000), policy: z.string().max(128).optional().openapi({ description: 'apply this task pack\'s policy overrides' }) })
   .openapi('SafetyRequest');
 const Finding = z.object({ ruleId: z.string(), start: z.number(), end: z.number(), action: z.string().optional(), score: z.number().optional() }).passthrough();
-const ScanResponse = z.object({ findings: z.array(Finding), action: z.string().optional() }).openapi('SafetyScanResult');
-const MaskResponse = z.object({ text: z.string(), findings: z.array(Finding), action: z.string().optional() }).openapi('SafetyMaskResult');
+const ScanResponse = z.object({ findings: z.array(Finding), action: z.string().optional(), blocked: z.boolean().optional() }).passthrough().openapi('SafetyScanResult');
+const MaskResponse = z.object({ text: z.string(), findings: z.array(Finding), action: z.string().optional(), blocked: z.boolean().optional() }).passthrough().openapi('SafetyMaskResult');
 
 const scanRoute = createRoute({
   method: 'post',

@@ -42,7 +42,7 @@ const reloadRoute = createRoute({
   path: '/v1/tasks/reload',
   summary: 'Admin: re-read the task directory',
   tags: ['Admin'],
-  responses: { 200: jsonOk(z.object({ tasks: z.number() })), ...errorResponses },
+  responses: { 200: jsonOk(z.object({ tasks: z.number(), errors: z.array(z.string()).optional() })), ...errorResponses },
 });
 
 const BATCH_WINDOW = 4;
