@@ -13,7 +13,10 @@ export interface EngineOptions {
   nUbatch?: number;
   /** Concurrent sequences (slots). Default 4. */
   parallel?: number;
-  /** Decode threads. Default: available cores (max 8). */
+  /**
+   * Decode threads. Default: available cores - 1 (min 1, max 8): ggml's workers spin at a barrier, so a
+   * thread competing with Node's own thread costs far more than it brings (see docs/benchmarks.md, Engine).
+   */
   threads?: number;
   /** Prompt/batch threads. Default = threads. */
   threadsBatch?: number;
@@ -71,7 +74,7 @@ export function resolveEngineOptions(options: EngineOptions, info: Pick<ModelInf
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object');
   const o = options as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!KNOWN.has(k) && o[k] !== undefined) throw new InvalidArgumentError(k, 'unknown engine option');
-  const cores = Math.max(1, Math.min(8, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length));
+  const cores = Math.max(1, Math.min(8, (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length) - 1));
   const nCtx = int(o, 'nCtx', Math.min(Math.max(info.contextLength, 256), 4096), 16, 1 << 20);
   const nBatch = int(o, 'nBatch', 512, 1, 1 << 16);
   const nUbatch = int(o, 'nUbatch', nBatch, 1, nBatch);
