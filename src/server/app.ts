@@ -88,7 +88,8 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   };
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc('/openapi.json', { openapi: '3.0.0', info, security: opts.apiKeys?.length ? [{ bearer: [] }] : [] });
-  app.get('/docs', (c) => c.html(renderDocs(app.getOpenAPIDocument({ openapi: '3.0.0', info }) as unknown as Parameters<typeof renderDocs>[0])));
+  let docsHtml: string | undefined;
+  app.get('/docs', (c) => c.html((docsHtml ??= renderDocs(app.getOpenAPIDocument({ openapi: '3.0.0', info }) as unknown as Parameters<typeof renderDocs>[0]))));
 
   app.notFound((c) => errorResponse(c, new NotFoundError('route', `${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => {

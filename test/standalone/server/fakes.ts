@@ -57,7 +57,7 @@ export class FakeEngine implements EngineLike {
     return this.run(options);
   }
   chat(messages: ChatMessage[], options: GenerateOptions = {}): Generation {
-    this.lastMessages = messages;
+    this.lastMessages = messages.map((m) => ({ ...m }));
     return this.run(options);
   }
 
