@@ -10,6 +10,9 @@ import { register as makeLora } from './make-lora.js';
 import { register as lora } from './lora.js';
 import { register as run } from './run.js';
 import { register as evalCmd } from './eval.js';
+import { register as generate } from './generate.js';
+import { register as embed } from './embed.js';
+import { register as scan } from './scan.js';
 
 /** Every CLI command, one file each; adding a command is one file and one line here. */
-export const commands: ((program: Command) => void)[] = [serve, pull, chat, trainHead, quantize, inspect, makeModel, makeLora, lora, run, evalCmd];
+export const commands: ((program: Command) => void)[] = [serve, pull, chat, trainHead, quantize, inspect, makeModel, makeLora, lora, run, evalCmd, generate, embed, scan];
