@@ -1,3 +1,4 @@
+import { cachedView, digitView, needleView, type SubView } from './candidates.js';
 import type { Finding, Rule, RuleCategory, ScanContext, SafetyStage } from './types.js';
 
 /** One regex of a PatternRule: a global regex, the base score of a match, and the entity it emits. */
@@ -8,6 +9,8 @@ export interface PatternSpec {
   entity?: string;
   /** Short non-sensitive name reported as evidence. */
   name?: string;
+  /** Cheap test on the whole text; when false this regex does not run. */
+  precheck?: (text: string) => boolean;
 }
 
 /** What validate/invalidate hooks get. */
@@ -37,6 +40,12 @@ export interface PatternRuleOptions {
   contextWindow?: number;
   /** Cheap test on the whole text; when false the regexes never run (e.g. `t => t.includes('@')`). */
   precheck?: (text: string) => boolean;
+  /**
+   * Run the regexes only over candidate windows instead of the whole text: `'digits'` (clusters of digits with a
+   * margin; every match must contain a digit within 12 characters of its ends) or `{ needle, before, after }`
+   * (windows around each occurrence of a literal, e.g. '@'). Validation and context still see the whole text.
+   */
+  candidates?: 'digits' | { needle: string; before: number; after: number };
   /**
    * Checks a match: `false` drops it, `true` keeps the score, a number replaces the score, a string is evidence
    * (kept with the base score). It may shrink the match by changing `start`/`end`/`value`.
@@ -76,26 +85,34 @@ export class PatternRule implements Rule {
     this.stages = opts.stages ?? ['input'];
   }
 
-  scan(text: string, _ctx?: ScanContext): Finding[] {
+  scan(text: string, ctx?: ScanContext): Finding[] {
     const o = this.opts;
     if (o.precheck && !o.precheck(text)) return [];
+    let sub: SubView | undefined;
+    const c = o.candidates;
+    if (c === 'digits') sub = cachedView(ctx?.cache, 'digits', () => digitView(text));
+    else if (c) sub = cachedView(ctx?.cache, `needle:${c.needle}:${c.before}:${c.after}`, () => needleView(text, c.needle, c.before, c.after));
+    const hay = sub ? sub.text : text;
+    if (sub && hay.length <= 1) return [];
     const out: Finding[] = [];
     for (const spec of o.patterns) {
+      if (spec.precheck && !spec.precheck(text)) continue;
       const re = spec.regex;
       re.lastIndex = 0;
-      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      for (let m = re.exec(hay); m !== null; m = re.exec(hay)) {
         if (m[0].length === 0) {
           re.lastIndex++;
           continue;
         }
         let value = m[0];
         let start = m.index;
-        const sub = m.groups === undefined ? undefined : valueGroup(m.groups);
-        if (sub !== undefined) {
-          const off = m[0].indexOf(sub);
+        const subMatch = m.groups === undefined ? undefined : valueGroup(m.groups);
+        if (subMatch !== undefined) {
+          const off = m[0].indexOf(subMatch);
           start = m.index + Math.max(0, off);
-          value = sub;
+          value = subMatch;
         }
+        if (sub) start = sub.toBase(start);
         const end = start + value.length;
         const match: PatternMatch = { value, start, end, text, spec };
         if (o.invalidate?.(match)) continue;

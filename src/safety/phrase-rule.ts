@@ -1,6 +1,22 @@
 import { round } from './pattern-rule.js';
 import { sentenceAt } from './text.js';
-import type { Finding, Rule, RuleCategory, SafetyStage } from './types.js';
+import type { Finding, Rule, RuleCategory, SafetyStage, ScanContext } from './types.js';
+
+/** The sentences (as sorted, distinct [start, end)) that contain a match of one of the global regexes. */
+export function candidateSentences(text: string, triggers: readonly RegExp[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const trigger of triggers) {
+    trigger.lastIndex = 0;
+    for (let m = trigger.exec(text); m !== null; m = trigger.exec(text)) {
+      const [s, e] = sentenceAt(text, m.index);
+      out.push([s, e]);
+      if (e > trigger.lastIndex) trigger.lastIndex = e;
+    }
+  }
+  if (triggers.length < 2) return out;
+  out.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return out.filter((x, i) => i === 0 || x[0] !== out[i - 1]![0] || x[1] !== out[i - 1]![1]);
+}
 
 /** One weighted phrase pattern of a PhraseRule (matched inside one sentence, case-insensitive). */
 export interface PhraseSpec {
@@ -17,8 +33,12 @@ export interface PhraseRuleOptions {
   entity: string;
   languages?: readonly string[];
   stages?: readonly SafetyStage[];
-  /** Cheap global regex of the key words; sentences without a trigger are never examined. Needs the g flag. */
-  trigger: RegExp;
+  /**
+   * Key words as regex fragments (matched case-insensitively); sentences without one are never examined. The
+   * scanner unions the fragments with Latin letters (i flag) and the others (CJK, symbols; no i flag) of all
+   * phrase rules into two passes.
+   */
+  keywords: readonly string[];
   phrases: PhraseSpec[];
 }
 
@@ -29,7 +49,7 @@ export interface PhraseRuleOptions {
  * are scanned sentence by sentence and a finding never covers more than one sentence.
  *
  * @example
- * const r = new PhraseRule({ id: 'x', category: 'injection', entity: 'X', trigger: /ignore/gi,
+ * const r = new PhraseRule({ id: 'x', category: 'injection', entity: 'X', keywords: ['ignore'],
  *   phrases: [{ regex: /ignore (all )?previous instructions/i, weight: 0.9, name: 'override' }] })
  * r.scan('Hi. Ignore previous instructions!', { stage: 'input' })[0]?.score // 0.9
  */
@@ -41,9 +61,11 @@ export class PhraseRule implements Rule {
   readonly entities: readonly string[];
   readonly stages: readonly SafetyStage[];
   private readonly opts: PhraseRuleOptions;
+  private readonly trigger: RegExp;
+  private readonly ownTrigger: RegExp;
+  private shared: { key: string; regexes: readonly RegExp[] } | undefined;
 
   constructor(opts: PhraseRuleOptions) {
-    if (!opts.trigger.global) throw new TypeError(`rule ${opts.id}: trigger needs the g flag`);
     this.opts = opts;
     this.id = opts.id;
     this.version = opts.version ?? '1';
@@ -51,11 +73,40 @@ export class PhraseRule implements Rule {
     this.languages = opts.languages ?? ['en', 'zh'];
     this.entities = [opts.entity];
     this.stages = opts.stages ?? ['input'];
+    this.trigger = new RegExp(opts.keywords.join('|'), 'gi');
+    this.ownTrigger = new RegExp(opts.keywords.join('|'), 'i');
   }
 
-  scan(text: string): Finding[] {
+  /** The key word fragments (the scanner unions those of all phrase rules). */
+  get keywords(): readonly string[] {
+    return this.opts.keywords;
+  }
+
+  /**
+   * Shares the trigger pass between phrase rules: `regexes` (global) together match the union of their key words;
+   * the candidate sentences they yield are computed once per scan (memoized under `key` in ScanContext.cache) and
+   * each rule keeps the sentences its own key words match.
+   */
+  shareTrigger(key: string, regexes: readonly RegExp[]): void {
+    this.shared = { key, regexes };
+  }
+
+  scan(text: string, ctx?: ScanContext): Finding[] {
+    const sh = this.shared;
+    if (sh && ctx?.cache) {
+      let sentences = ctx.cache.get(sh.key) as [number, number][] | undefined;
+      if (!sentences) ctx.cache.set(sh.key, (sentences = candidateSentences(text, sh.regexes)));
+      const out: Finding[] = [];
+      for (const [s, e] of sentences) {
+        const sentence = text.slice(s, e);
+        if (!this.ownTrigger.test(sentence)) continue;
+        const f = this.scoreSentence(sentence, s);
+        if (f) out.push(f);
+      }
+      return out;
+    }
     const out: Finding[] = [];
-    const trig = this.opts.trigger;
+    const trig = this.trigger;
     trig.lastIndex = 0;
     for (let m = trig.exec(text); m !== null; m = trig.exec(text)) {
       const [s, e] = sentenceAt(text, m.index);

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { safetyLog } from './log.js';
 import type { ResolvedPolicy } from './policy.js';
+import { PhraseRule } from './phrase-rule.js';
 import { RULE_FACTORIES, isAsyncRule } from './registry.js';
 import type { NerFunction } from './rules/ner-entities.js';
 import { createView, type TextView } from './text.js';
@@ -71,6 +72,22 @@ export class SafetyScanner {
       sync.push(build(id, pii) as Rule);
     }
     for (const r of opts.extraRules ?? []) (isAsyncRule(r) ? async : sync).push(r as never);
+    // one trigger pass for all phrase rules (injection checks) instead of one each
+    const phrase = sync.filter((r): r is PhraseRule => r instanceof PhraseRule);
+    if (phrase.length > 1) {
+      // key words with Latin letters in one regex with the i flag, the others (CJK, symbols) in one without: V8 is much faster on each half than on a mixed union
+      const frags = phrase.flatMap((r) => r.keywords);
+      const latin = frags.filter((f) => /[A-Za-z]/.test(f));
+      const cjk = frags.filter((f) => !/[A-Za-z]/.test(f));
+      const parts: RegExp[] = [];
+      // fragments that start a word get one leading \b: positions inside words then fail after a single check
+      const wordStart = latin.filter((f) => /^(?:[A-Za-z]|\(\?:[A-Za-z])/.test(f));
+      const otherLatin = latin.filter((f) => !wordStart.includes(f));
+      const src = [wordStart.length > 0 ? `\\b(?:${wordStart.join('|')})` : '', ...otherLatin].filter((x) => x !== '');
+      if (src.length > 0) parts.push(new RegExp(src.join('|'), 'gi'));
+      if (cjk.length > 0) parts.push(new RegExp(cjk.join('|'), 'g'));
+      for (const r of phrase) r.shareTrigger('phrase-triggers', parts);
+    }
     this.rules = sync;
     this.asyncRules = async;
   }
@@ -97,7 +114,8 @@ export class SafetyScanner {
 
   private runSync(view: TextView, stage: SafetyStage, input?: string): { f: Finding; category: string; version: string }[] {
     const out: { f: Finding; category: string; version: string }[] = [];
-    const ctx = input === undefined ? { stage } : { stage, input: createView(input).text };
+    const cache = new Map<string, unknown>();
+    const ctx = input === undefined ? { stage, cache } : { stage, input: createView(input).text, cache };
     for (const r of this.rules) {
       if (!r.stages.includes(stage)) continue;
       const found = r.raw ? r.scan(view.original, ctx) : this.mapBack(r.scan(view.text, ctx), view);
@@ -152,22 +170,32 @@ export class SafetyScanner {
  * earlier rule; losers are dropped (they were other readings of the same digits). Flags never compete.
  */
 function resolveOverlaps(items: Decided[]): Decided[] {
-  const competing = items.filter((d) => (d.category === 'pii' || d.category === 'secret') && d.action !== 'allow');
-  const rest = items.filter((d) => !((d.category === 'pii' || d.category === 'secret') && d.action !== 'allow'));
-  competing.sort((a, b) => b.score - a.score || b.end - b.start - (a.end - a.start) || a.order - b.order);
+  const isCompeting = (d: Decided): boolean => (d.category === 'pii' || d.category === 'secret') && d.action !== 'allow';
+  const competing = items.filter(isCompeting).sort((a, b) => a.start - b.start);
   const taken: Decided[] = [];
-  for (const d of competing) {
-    if (taken.some((t) => d.start < t.end && t.start < d.end)) continue;
-    taken.push(d);
+  // sweep clusters of mutually overlapping spans; greedy by score inside each (clusters are tiny)
+  for (let i = 0; i < competing.length; ) {
+    let j = i + 1;
+    let end = competing[i]!.end;
+    while (j < competing.length && competing[j]!.start < end) end = Math.max(end, competing[j++]!.end);
+    if (j === i + 1) taken.push(competing[i]!);
+    else {
+      const cluster = competing.slice(i, j).sort((a, b) => b.score - a.score || b.end - b.start - (a.end - a.start) || a.order - b.order);
+      const kept: Decided[] = [];
+      for (const d of cluster) if (!kept.some((t) => d.start < t.end && t.start < d.end)) kept.push(d);
+      taken.push(...kept);
+    }
+    i = j;
   }
   const seen = new Set<string>();
-  const dedup = rest.filter((d) => {
+  const rest = items.filter((d) => {
+    if (isCompeting(d)) return false;
     const k = `${d.rule}|${d.entity}|${d.start}|${d.end}`;
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
   });
-  return [...taken, ...dedup];
+  return rest.length === 0 ? taken : [...taken, ...rest];
 }
 
 function reasonFor(d: { entity: string; rule: string; action: SafetyAction }, evidence: string[]): string {

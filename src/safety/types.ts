@@ -37,6 +37,8 @@ export interface ScanContext {
   readonly stage: SafetyStage;
   /** For output rules: the (normalized) input the output answers; PII leak compares against it. */
   readonly input?: string;
+  /** Per-scan memo shared by rules (candidate windows); created by the scanner. */
+  readonly cache?: Map<string, unknown>;
 }
 
 /**

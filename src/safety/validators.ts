@@ -42,10 +42,10 @@ const CARD_BRANDS: { brand: string; test: (d: string) => boolean; lengths: numbe
   { brand: 'mastercard', test: (d) => /^5[1-5]/.test(d) || inRange(d, 4, 2221, 2720), lengths: [16] },
   { brand: 'unionpay', test: (d) => /^62/.test(d) || /^81/.test(d), lengths: [16, 17, 18, 19] },
   { brand: 'discover', test: (d) => /^6011|^64[4-9]|^65/.test(d) || inRange(d, 6, 622126, 622925), lengths: [16, 17, 18, 19] },
-  { brand: 'jcb', test: (d) => inRange(d, 4, 3528, 3589), lengths: [16, 17, 18, 19] },
+  { brand: 'jcb', test: (d) => /^35/.test(d), lengths: [16, 17, 18, 19] },
   { brand: 'jcb', test: (d) => /^(?:1800|2131)/.test(d), lengths: [15] },
   { brand: 'diners', test: (d) => /^3(?:0[0-5]|09|6|[89])/.test(d), lengths: [14, 15, 16, 17, 18, 19] },
-  { brand: 'maestro', test: (d) => /^(?:5018|5020|5038|5893|6304|6759|676[1-3]|50|5[6-8]|6)/.test(d), lengths: [12, 13, 14, 15, 16, 17, 18, 19] },
+  { brand: 'maestro', test: (d) => /^(?:5018|5020|5038|5893|6304|6759|676[1-3]|0604|6390|50|5[6-8]|6)/.test(d), lengths: [12, 13, 14, 15, 16, 17, 18, 19] },
   { brand: 'mir', test: (d) => inRange(d, 4, 2200, 2204), lengths: [16, 17, 18, 19] },
 ];
 

@@ -12,6 +12,7 @@ export function createCnPassportRule(): PatternRule {
     id: 'cn-passport',
     version: '1',
     category: 'pii',
+    candidates: 'digits',
     languages: ['zh', '*'],
     entity: 'CN_PASSPORT',
     context: ['护照', 'passport', '旅行证', '证件号'],

@@ -16,6 +16,7 @@ export function createCnResidentIdRule(): PatternRule {
     id: 'cn-resident-id',
     version: '1',
     category: 'pii',
+    candidates: 'digits',
     languages: ['zh', '*'],
     entity: 'CN_RESIDENT_ID',
     context: CONTEXT,

@@ -13,6 +13,7 @@ export function createCnUsccRule(): PatternRule {
     id: 'cn-uscc',
     version: '1',
     category: 'pii',
+    candidates: 'digits',
     languages: ['zh', '*'],
     entity: 'CN_USCC',
     context: ['信用代码', '社会信用', '营业执照', '税号', '纳税人识别号', 'uscc', 'credit code', 'tax id'],

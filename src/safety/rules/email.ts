@@ -17,6 +17,7 @@ export function createEmailRule(): PatternRule {
     category: 'pii',
     entity: 'EMAIL',
     precheck: (t) => t.includes('@'),
+    candidates: { needle: '@', before: 66, after: 256 },
     patterns: [
       {
         regex: /(?<![\w.+%-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{1,23}(?![\w-]|\.[A-Za-z])/g,

@@ -5,9 +5,11 @@ import { createInjectionExfiltrationRule } from './injection-exfiltration.js';
 import { createInjectionOverrideRule } from './injection-override.js';
 import { createInjectionRoleplayRule } from './injection-roleplay.js';
 
-const BASE64 = /(?<![A-Za-z0-9+/=_-])(?:[A-Za-z0-9+/]{4}){5,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?(?![A-Za-z0-9+/=_-])/g;
+/** One pass finds long runs of the base64/base64url alphabet; hex runs are a subset and are told apart after. */
+const BLOCK = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/=_-])/g;
+const ESCAPED_HEX = /(?:\\x[0-9A-Fa-f]{2}){8,}/g;
+const HEX_ONLY = /^(?:[0-9A-Fa-f]{2}){12,}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
-const HEX = /(?<![0-9A-Fa-fx])(?:[0-9A-Fa-f]{2}){12,}(?![0-9A-Fa-f])|(?:\\x[0-9A-Fa-f]{2}){8,}/g;
 
 /** Decodes bytes as UTF-8 text when they look like text (no replacement chars, few control chars). */
 function asText(buf: Buffer): string | undefined {
@@ -43,14 +45,24 @@ export function createEncodedPayloadRule(opts: { depth?: number } = {}): Rule {
   };
   const scanBlocks = (text: string, depth: number): Finding[] => {
     const out: Finding[] = [];
-    for (const [re, kind] of [[BASE64, 'base64'], [HEX, 'hex']] as const) {
+    for (const re of text.includes('\\x') ? [BLOCK, ESCAPED_HEX] : [BLOCK]) {
       re.lastIndex = 0;
       for (let m = re.exec(text); m !== null; m = re.exec(text)) {
         const block = m[0];
-        if (kind === 'base64' && !/[0-9+/]/.test(block) && !(/[a-z]/.test(block) && /[A-Z]/.test(block))) continue;
+        let kind: 'hex' | 'base64';
         let buf: Buffer;
-        if (kind === 'hex') buf = Buffer.from(block.replace(/\\x/g, ''), 'hex');
-        else buf = Buffer.from(block, BASE64URL.test(block) ? 'base64url' : 'base64');
+        if (re === ESCAPED_HEX) {
+          kind = 'hex';
+          buf = Buffer.from(block.replace(/\\x/g, ''), 'hex');
+        } else if (HEX_ONLY.test(block)) {
+          kind = 'hex';
+          buf = Buffer.from(block, 'hex');
+        } else {
+          // plain words and identifiers are not base64 payloads: need a digit, + or /, or mixed case
+          if (!/[0-9+/]/.test(block) && !(/[a-z]/.test(block) && /[A-Z]/.test(block))) continue;
+          kind = 'base64';
+          buf = Buffer.from(block, BASE64URL.test(block) ? 'base64url' : 'base64');
+        }
         const decoded = asText(buf);
         if (decoded === undefined) continue;
         const inj = decodeScan(decoded, depth);

@@ -13,6 +13,7 @@ export function createIbanRule(): PatternRule {
     id: 'iban',
     version: '1',
     category: 'pii',
+    candidates: 'digits',
     entity: 'IBAN',
     context: ['iban', 'account', 'bank', '账户', '账号'],
     contextBoost: 0.05,

@@ -13,7 +13,7 @@ export function createInjectionDelimiterRule(): PhraseRule {
     version: '1',
     category: 'injection',
     entity: 'FAKE_DELIMITER',
-    trigger: /<\||\[\/?INST\]|<<\/?SYS|<\/?(?:system|sys|instruct)|#\s*(?:system|instruction|new)|(?:system|assistant)\s*[:：]|<(?:start|end)_of_turn|```\s*system|系统(?:提示|消息)?\s*[:：]|(?:end of|begin) (?:system|user|prompt)/gi,
+    keywords: ['<\\|', '\\[\\/?INST\\]', '<<\\/?SYS', '<\\/?(?:system|sys|instruct)', '#\\s*(?:system|instruction|new)', '(?:system|assistant)\\s*[:：]', '<(?:start|end)_of_turn', '```\\s*system', '系统(?:提示|消息)?\\s*[:：]', '(?:end of|begin) (?:system|user|prompt)'],
     phrases: [
       { regex: /<\|(?:im_start|im_end|system|user|assistant|endoftext|start_header_id|end_header_id|eot_id|begin_of_text|end|im_sep)\|>/i, weight: 0.95, name: 'chat-token' },
       { regex: /\[\/?INST\]|<<\/?SYS>>/, weight: 0.9, name: 'llama-inst' },

@@ -13,7 +13,7 @@ export function createInjectionExfiltrationRule(): PhraseRule {
     version: '1',
     category: 'injection',
     entity: 'PROMPT_EXFILTRATION',
-    trigger: /prompt|instructions|repeat|what (?:were|are) you|above|verbatim|initiali[sz]ation|系统提示|系统指令|系统消息|初始指令|原始指令|提示词|隐藏指令|系统设定|预设|复述/gi,
+    keywords: ['prompt', 'instructions', 'repeat', 'what (?:were|are) you', 'above', 'verbatim', 'initiali[sz]ation', '系统提示', '系统指令', '系统消息', '初始指令', '原始指令', '提示词', '隐藏指令', '系统设定', '预设', '复述'],
     phrases: [
       {
         regex: /\b(?:reveal|show|print|display|output|repeat|tell|give|share|leak|dump|spell out|write out|copy|list|what(?:'s| is| are| were))\b[^.!?\n]{0,30}?\b(?:system|initial|original|hidden|secret|developer|internal|pre-?|first|full)[ -]?(?:prompts?|instructions?|messages?|rules|configuration|guidelines|directives)/i,

@@ -13,7 +13,7 @@ export function createInjectionOverrideRule(): PhraseRule {
     version: '1',
     category: 'injection',
     entity: 'PROMPT_INJECTION',
-    trigger: /ignore|disregard|forget|skip|bypass|override|neglect|instructions?\s*[:：]|from now on|do not follow|don't follow|忽略|无视|忽视|忘记|忘掉|跳过|不要理会|不要遵守|不必遵守|别管|抛开|放弃|从现在|现在起|接下来|新的?指令|新的?任务/gi,
+    keywords: ['ignore', 'disregard', 'forget', 'skip', 'bypass', 'override', 'neglect', 'instructions?\\s*[:：]', 'from now on', 'do not follow', 'don\'t follow', '忽略', '无视', '忽视', '忘记', '忘掉', '跳过', '不要理会', '不要遵守', '不必遵守', '别管', '抛开', '放弃', '从现在', '现在起', '接下来', '新的?指令', '新的?任务'],
     phrases: [
       {
         regex: /\b(?:ignore|disregard|forget|skip|bypass|override|neglect)\b[^.!?\n]{0,40}?\b(?:previous|prior|above|earlier|preceding|former|all|any|your|the|these|those|system|original|initial|every)\b[^.!?\n]{0,30}?\b(?:instructions?|prompts?|rules?|directions?|guidelines?|constraints?|context|messages?|guardrails?|polic(?:y|ies)|restrictions?|commands?|orders?)/i,

@@ -13,7 +13,7 @@ export function createInjectionRoleplayRule(): PhraseRule {
     version: '1',
     category: 'injection',
     entity: 'JAILBREAK',
-    trigger: /you are|you're|pretend|act as|behave|role-?play|imagine|do anything now|\bDAN\b|developer mode|jailbr|god mode|in character|no longer|扮演|假装|假设你|想象你|你现在是|你将成为|你就是|越狱|开发者模式|上帝模式|无限制|不受任何/gi,
+    keywords: ['you are', 'you\'re', 'pretend', 'act as', 'behave', 'role-?play', 'imagine', 'do anything now', '\\bDAN\\b', 'developer mode', 'jailbr', 'god mode', 'in character', 'no longer', '扮演', '假装', '假设你', '想象你', '你现在是', '你将成为', '你就是', '越狱', '开发者模式', '上帝模式', '无限制', '不受任何'],
     phrases: [
       {
         regex: /\b(?:you are|you're)\s+(?:now\s+|going to be\s+)?(?:DAN\b|an? (?:unrestricted|unfiltered|uncensored|jailbroken|evil|rogue|amoral)|in (?:developer|god|jailbreak|unrestricted) mode|free (?:from|of) (?:all |any )?(?:rules|restrictions|limits|guidelines))/i,

@@ -13,6 +13,7 @@ export function createIpAddressRule(): PatternRule {
     id: 'ip-address',
     version: '1',
     category: 'pii',
+    candidates: 'digits',
     entity: 'IP_ADDRESS',
     context: ['ip', 'address', 'host', 'server', '地址', '服务器'],
     contextBoost: 0.1,

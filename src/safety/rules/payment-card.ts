@@ -16,13 +16,17 @@ export function createPaymentCardRule(): PatternRule {
     id: 'payment-card',
     version: '1',
     category: 'pii',
+    candidates: 'digits',
     entity: 'CARD',
     context: CONTEXT,
     contextBoost: 0.15,
     patterns: [
-      { regex: /(?<![\w.,+-])[1-9]\d{3}(?:[ -]?\d{4}){2}[ -]?\d{1,7}(?![\w]|[.,]\d)/g, score: 0.85, name: 'grouped' },
-      { regex: /(?<![\w.,+-])3[47]\d{2}[ -]?\d{6}[ -]?\d{5}(?![\w]|[.,]\d)/g, score: 0.85, name: 'amex' },
-      { regex: /(?<![\w.,+-])[1-9]\d{11,18}(?![\w]|[.,]\d)/g, score: 0.85, name: 'digits' },
+      {
+        // 4-4-4-4(-3) groups, Amex 4-6-5, or 12-19 digits in one run
+        regex: /(?<![\w.,+-])(?:[1-9]\d{3}(?:[ -]?\d{4}){2}(?:[ -]?\d{1,7})?|3[47]\d{2}[ -]\d{6}[ -]\d{5}|06\d{10,17})(?![\w]|[.,]\d)/g,
+        score: 0.85,
+        name: 'pan',
+      },
     ],
     validate: ({ value, text, start, end }) => {
       const d = digitsOf(value);

@@ -3,13 +3,14 @@ import { digitsOf } from '../validators.js';
 
 const CONTEXT = [
   'phone', 'tel', 'mobile', 'cell', 'call', 'fax', 'contact', 'number', 'whatsapp', 'sms', 'text me', 'reach',
+  'office', 'desk', 'answering', 'message', 'dial', 'landline', 'hotline', 'extension',
   '电话', '手机', '联系', '致电', '号码', '微信', '热线', '座机',
 ];
 
 const DATE_LIKE = /^(?:(?:19|20)\d{2}[-./ ](?:0?[1-9]|1[0-2])[-./ ](?:0?[1-9]|[12]\d|3[01])|(?:0?[1-9]|[12]\d|3[01])[-./ ](?:0?[1-9]|1[0-2])[-./ ](?:19|20)\d{2}|(?:0?[1-9]|1[0-2])[-./ ](?:0?[1-9]|[12]\d|3[01])[-./ ](?:19|20)\d{2})$/;
 const CURRENCY_BEFORE = /[$¥€£₹₩]\s?$|(?:usd|eur|rmb|cny|gbp|jpy|amount|total|price|金额|价格)\s*[:：]?\s*$/i;
 const UNIT_AFTER = /^\s?(?:%|元|块|美元|万|亿|kg|km|mb|gb|ms|usd|eur|rmb)/i;
-const ID_BEFORE = /(?:order|invoice|ticket|tracking|ref|sku|case|版本|订单|单号|编号|发票|version)\s*(?:no\.?|number|#|id)?\s*[:：#]?\s*$/i;
+const ID_BEFORE = /(?:order|invoice|ticket|tracking|ref|sku|case|licen[cs]e|passport|ssn|account|iban|card|版本|订单|单号|编号|发票|账号|卡号|version)\s*(?:no\.?|number|#|id)?\s*(?:is|was)?\s*[:：#]?\s*$/i;
 
 /**
  * Phone numbers: CN mobile (1[3-9]x, +86/0086 prefix, 3-4-4 separators), E.164 international numbers, North
@@ -24,6 +25,7 @@ export function createPhoneRule(): PatternRule {
     id: 'phone',
     version: '1',
     category: 'pii',
+    candidates: 'digits',
     entity: 'PHONE',
     context: CONTEXT,
     contextBoost: 0.35,
@@ -40,9 +42,9 @@ export function createPhoneRule(): PatternRule {
         score: 0.65,
         name: 'nanp',
       },
-      { regex: /(?<![\w+.,])\(?0\d{1,4}\)?(?:[ .-]?\d{2,5}){2,4}(?![\w]|[.,]\d)/g, score: 0.55, name: 'national' },
-      { regex: /(?<![\w+.,])\(?\d{2,4}\)?(?:[ .-]\d{2,4}){1,4}(?![\w]|[.,]\d)/g, score: 0.25, name: 'groups' },
-      { regex: /(?<![\w+.,])\d{8,11}(?![\w]|[.,]\d)/g, score: 0.2, name: 'digits' },
+      { regex: /(?<![\w+.]|\d,)\(?0\d{1,4}\)?(?:[ .-]?\d{2,5}){2,4}(?![\w]|[.,]\d)/g, score: 0.55, name: 'national' },
+      { regex: /(?<![\w+.,])\(?\d{2,4}\)?(?:[ .-]\d{2,6}){1,4}(?![\w]|[.,]\d)/g, score: 0.25, name: 'groups' },
+      { regex: /(?<![\w+.]|\d,)\d{8,11}(?![\w]|[.,]\d)/g, score: 0.2, name: 'digits' },
     ],
     validate: validatePhone,
     invalidate: (m) => lookalike(m),
@@ -56,13 +58,14 @@ function validatePhone(m: PatternMatch): boolean | number {
   return true;
 }
 
-function lookalike({ value, text, start, end }: PatternMatch): boolean {
+function lookalike({ value, text, start, end, spec }: PatternMatch): boolean {
   if (DATE_LIKE.test(value)) return true;
   if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(value)) return true; // IPv4
   if (/^\d{1,3}(?:,\d{3})+$/.test(value)) return true; // amount with thousands separators
   const before = text.slice(Math.max(0, start - 24), start);
   if (CURRENCY_BEFORE.test(before) || ID_BEFORE.test(before)) return true;
   if (UNIT_AFTER.test(text.slice(end, end + 4))) return true;
-  if (/[:.]\d?$/.test(before) && /^\d{2}:\d{2}/.test(value)) return true;
+  // weak shapes (bare groups/digits) followed by a capitalized word are house numbers and the like
+  if ((spec.name === 'groups' || spec.name === 'digits') && /^ [A-Z][a-z]/.test(text.slice(end, end + 3))) return true;
   return false;
 }

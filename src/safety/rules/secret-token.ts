@@ -14,7 +14,6 @@ const TOKEN_RE = new RegExp(
     '(?<![\\w])(?<v9>[rs]k_live_[A-Za-z0-9]{20,99})(?![\\w])', // Stripe live keys
     'AccountKey=(?<v10>[A-Za-z0-9+/]{86}==)', // Azure storage account key
     '(?:SharedAccessKey|sig)=(?<v11>[A-Za-z0-9%+/]{40,100}(?:%3D|=){0,2})', // Azure SAS / service bus
-    '(?<![\\w~.-])(?<v12>[A-Za-z0-9_~.-]{3}\\dQ~[A-Za-z0-9_~.-]{31,34})(?![\\w~.-])', // Azure AD client secret
     '"private_key_id"\\s*:\\s*"(?<v13>[0-9a-f]{40})"', // GCP service account key id
   ].join('|'),
   'g',
@@ -40,7 +39,11 @@ export function createSecretTokenRule(): PatternRule {
     version: '1',
     category: 'secret',
     entity: 'SECRET',
-    patterns: [{ regex: TOKEN_RE, score: 0.95, name: 'token' }],
+    patterns: [
+      { regex: TOKEN_RE, score: 0.95, name: 'token' },
+      // Azure AD client secret: anchored on its fixed 'Q~' so the regex only runs when that occurs
+      { regex: /(?<![\w~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![\w~.-])/g, score: 0.9, name: 'azure', precheck: (t) => t.includes('Q~') },
+    ],
     validate: ({ value }) => {
       for (const [re, kind] of KINDS) if (re.test(value)) return kind;
       return value.length > 40 ? 'azure-key' : 'token';

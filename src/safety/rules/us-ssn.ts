@@ -12,6 +12,7 @@ export function createUsSsnRule(): PatternRule {
     id: 'us-ssn',
     version: '1',
     category: 'pii',
+    candidates: 'digits',
     languages: ['en'],
     entity: 'US_SSN',
     context: ['ssn', 'social security', 'social-security'],
