@@ -33,3 +33,6 @@ export {
   type RunTaskOptions, type Explanation as TaskExplanation, type LabelScore as TaskLabelScore,
 } from './tasks/index.js';
 export { evaluateClassification, evaluateNer, promptPredictor, headPredictor, entitiesToTags, type ClassPredictor, type ClassificationEval, type NerEval } from './tasks/evaluate.js';
+export { Engine, type EngineModel } from './engine/Engine.js';
+export { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine/options.js';
+export { StopMatcher, checkJsonSchema } from './engine/sampling.js';
