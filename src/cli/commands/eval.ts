@@ -27,6 +27,7 @@ interface Opts {
   labelField?: string;
   labelMap?: string;
   parallel: string;
+  threads?: string;
   temperature?: string;
   fitTemperature?: boolean;
   progress: boolean;
@@ -68,6 +69,7 @@ export function register(program: Command): void {
     .option('--temperature <T>', 'softmax temperature for label scoring')
     .option('--fit-temperature', 'also fit a softmax temperature on this data (reports NLL before/after)')
     .option('--parallel <n>', 'engine slots (concurrent requests)', '4')
+    .option('--threads <n>', 'decode threads (default: the engine default)')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print one JSON document: report + per-example predictions')
     .action(async (o: Opts) => {
@@ -87,7 +89,7 @@ export function register(program: Command): void {
       if (pack.kind === 'ner' && ds.kind !== 'conll') throw new InvalidArgumentError('data', 'a ner task needs CoNLL data');
       if (pack.kind !== 'ner' && pack.kind !== 'classify') throw new InvalidArgumentError('task', `eval supports classify and ner packs; ${pack.id} is ${pack.kind}`);
       const model = await Model.load(o.model);
-      const engine = await Engine.create(model, engineOptionsFor(pack, parallel));
+      const engine = await Engine.create(model, engineOptionsFor(pack, parallel, o.threads));
       const meta = { task: { id: pack.id, version: pack.version, kind: pack.kind }, model: o.model, data: o.data };
       try {
         if (ds.kind === 'conll') {

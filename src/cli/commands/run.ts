@@ -20,12 +20,15 @@ interface Opts {
   json?: boolean;
   temperature?: string;
   parallel: string;
+  threads?: string;
 }
 
 /** Engine options that fit a pack: enough scoring sequences for all verbalizers in one round. */
-export function engineOptionsFor(pack: TaskPack, parallel: number): { parallel: number; scoreSequences: number } {
+export function engineOptionsFor(pack: TaskPack, parallel: number, threads?: string): { parallel: number; scoreSequences: number; threads?: number } {
   const candidates = pack.labels.reduce((a, l) => a + l.verbalizers.length, 0);
-  return { parallel, scoreSequences: Math.max(8, Math.min(candidates, 256 - parallel)) };
+  const t = threads === undefined ? undefined : Number(threads);
+  if (t !== undefined && (!Number.isInteger(t) || t < 1)) throw new InvalidArgumentError('threads', 'must be a positive integer');
+  return { parallel, scoreSequences: Math.max(8, Math.min(candidates, 256 - parallel)), ...(t ? { threads: t } : {}) };
 }
 
 /** Human-readable rendering of a task result. */
@@ -60,6 +63,7 @@ export function register(program: Command): void {
     .option('--field <k=v>', 'extra template field (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--temperature <T>', 'softmax temperature for label scoring')
     .option('--parallel <n>', 'engine slots', '1')
+    .option('--threads <n>', 'decode threads (default: the engine default)')
     .option('--json', 'print the result with its explanation as one JSON document')
     .action(async (packArg: string, o: Opts) => {
       const pack = resolvePackArg(packArg, [builtinTaskDir()]);
@@ -74,7 +78,7 @@ export function register(program: Command): void {
       if (temperature !== undefined && !(temperature > 0)) throw new InvalidArgumentError('temperature', 'must be a positive number');
       const model = await Model.load(o.model);
       try {
-        const engine = await Engine.create(model, engineOptionsFor(pack, Number(o.parallel) || 1));
+        const engine = await Engine.create(model, engineOptionsFor(pack, Number(o.parallel) || 1, o.threads));
         try {
           const r = await runTask(pack, Object.keys(fields).length ? { text, fields } : text, { engine, ...(temperature ? { temperature } : {}) });
           process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : formatResult(r) + '\n');
