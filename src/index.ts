@@ -36,3 +36,11 @@ export { evaluateClassification, evaluateNer, promptPredictor, headPredictor, en
 export { Engine, type EngineModel } from './engine/Engine.js';
 export { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine/options.js';
 export { StopMatcher, checkJsonSchema } from './engine/sampling.js';
+export {
+  scan, scanAsync, mask, maskAsync, restore, checkInput, checkOutput, compilePolicy, throwIfBlocked, loadPolicy, parsePolicy, resolvePolicy,
+  defaultPolicy, SafetyPolicySchema, SafetyScanner, Vault, RULE_FACTORIES, PatternRule, PhraseRule, createNerEntitiesRule, createSafetyService,
+  setSafetyLogger,
+  type PolicyInput, type PolicySelector, type MaskResult, type OutputCheck, type SafetyPolicy, type ResolvedPolicy, type CompileOptions,
+  type RuleFactory, type NerFunction, type NerEntity as SafetyNerEntity, type SafetyAction, type Rule as SafetyRule, type AsyncRule as SafetyAsyncRule,
+  type Finding as SafetyRuleFinding, type SafetyFinding as SafetyDecision, type SafetyTraceEntry, type ScanResult as SafetyScanResult,
+} from './safety/index.js';

@@ -9,6 +9,8 @@ export type { SafetyPolicy, PolicyOverrides, RuleConfig, EntityConfig, ResolvedP
 export { SafetyScanner } from './scanner.js';
 export type { CompileOptions } from './scanner.js';
 export { Vault } from './vault.js';
+export { createSafetyService } from './service.js';
+export type { ServiceFinding, ServiceScanOutput, ServiceMaskOutput } from './service.js';
 export { RULE_FACTORIES } from './registry.js';
 export type { RuleFactory, RuleFactoryContext } from './registry.js';
 export { PatternRule } from './pattern-rule.js';
