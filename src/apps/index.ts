@@ -5,3 +5,5 @@
 export * from './customer-service/index.js';
 export * from './monitor/index.js';
 export * from './recommend/index.js';
+export { loadRouterConfig, loadMonitorConfig, loadRecommendConfig, type MonitorConfig } from './config.js';
+export { headClassifier, promptClassifier } from './classifiers.js';

@@ -1,2 +1,1 @@
 export { SentimentMonitor, type Alert, type Classified, type MonitorItem, type MonitorOptions, type SentimentClassifier, type SentimentScore, type TopicStats } from './SentimentMonitor.js';
-export { headClassifier, promptClassifier, type Scored } from '../classifiers.js';
