@@ -44,3 +44,19 @@ export {
   type RuleFactory, type NerFunction, type NerEntity as SafetyNerEntity, type SafetyAction, type Rule as SafetyRule, type AsyncRule as SafetyAsyncRule,
   type Finding as SafetyRuleFinding, type SafetyFinding as SafetyDecision, type SafetyTraceEntry, type ScanResult as SafetyScanResult,
 } from './safety/index.js';
+export {
+  HeadRunner, outputsToPrediction, fitHead, fitTokenHead, inferLabels, trainDense, evaluateDense, makeHead, headOutputs, headToJson, headFromJson,
+  saveHead, loadHead, fileSha256, modelIdentity, assertSameModel, cacheDir, EmbeddingCache, embedMany, tokenCharOffsets, alignWordTags, decodeBio,
+  wordUnits, occludedTexts, rankWords, headMetrics, accuracyMacroF1, lossFor, AdamW, Prng,
+  type Head, type HeadKind, type HeadPrediction, type HeadRunnerOptions, type PredictOptions, type FitOptions, type FitResult, type TrainOptions,
+  type TrainResult, type EpochStats, type Dataset as HeadDataset, type DenseParams, type Standardization, type ModelIdentity, type EmbeddingRows,
+  type Entity as HeadEntity, type Span as CharSpan, type Explanation as HeadExplanation, type WordImportance, type LabelScore as HeadLabelScore,
+} from './tasks/heads/index.js';
+export {
+  extractSlots, CustomerServiceRouter, SentimentMonitor, Recommender, engineEmbedder, pairFeatures, trainClickHead, headClassifier, promptClassifier,
+  loadRouterConfig, loadMonitorConfig, loadRecommendConfig,
+  type Slots, type SlotMatch, type Amount, type SlotOptions, type IntentClassifier, type IntentConfig, type IntentScore, type RouterConfig,
+  type RouteResult, type Alert as MonitorAlert, type Classified as MonitorClassified, type MonitorItem, type MonitorOptions, type MonitorConfig,
+  type SentimentClassifier, type SentimentScore, type TopicStats, type ClickExample, type Embedder, type HistoryEntry, type Item as RecommendItem,
+  type Ranked as RankedItem,
+} from './apps/index.js';
