@@ -108,3 +108,39 @@ describe('head save/load and model identity', () => {
     expect(await fileSha256(f)).toBe('88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589');
   });
 });
+
+describe('sigmoid and linear heads through the runner', () => {
+  it('multi-label: every label probability, labels over the threshold', async () => {
+    const engine = fakeEngine();
+    const rows = [];
+    for (let i = 0; i < 60; i++) {
+      const a = i % 2 === 0;
+      const b = i % 3 === 0;
+      const words = [FILL[i % 8]!, a ? 'refund' : 'hello', b ? 'card' : 'today', FILL[(i * 3) % 8]!];
+      rows.push({ text: words.join(' '), label: [...(a ? ['money'] : []), ...(b ? ['cards'] : [])].join('|') || 'none' });
+    }
+    const { head } = await fitHead(engine, rows, undefined, { kind: 'sigmoid', epochs: 80, lr: 0.05, cache: null });
+    expect(head.labels).toEqual(['cards', 'money', 'none']);
+    const runner = await HeadRunner.create(engine, head, { cache: null });
+    const [p] = await runner.predict(['the refund card plot']);
+    if (p?.kind !== 'sigmoid') throw new Error('sigmoid expected');
+    expect(p.scores).toHaveLength(3);
+    expect([...p.labels].sort()).toEqual(['cards', 'money']);
+  });
+
+  it('regression: a numeric value and an explanation of the value', async () => {
+    const engine = fakeEngine();
+    const rows = [];
+    for (let i = 0; i < 80; i++) {
+      const n = i % 3;
+      rows.push({ text: `${FILL[i % 8]} ${['awful', 'the', 'great'][n]} ${FILL[(i * 5) % 8]}`, label: String(n - 1) });
+    }
+    const { head } = await fitHead(engine, rows, undefined, { kind: 'linear', epochs: 150, lr: 0.05, weightDecay: 0, cache: null });
+    const runner = await HeadRunner.create(engine, head, { cache: null });
+    const [hi, lo] = await runner.predict(['the film great was', 'the film awful was'], { explain: 1 });
+    if (hi?.kind !== 'linear' || lo?.kind !== 'linear') throw new Error('linear expected');
+    expect(hi.value).toBeGreaterThan(0.5);
+    expect(lo.value).toBeLessThan(-0.5);
+    expect(hi.explanation?.words[0]?.text).toBe('great');
+  });
+});
