@@ -49,7 +49,12 @@ function fmtMetrics(s: EpochStats): string {
   return `epoch ${String(s.epoch).padStart(3)}  loss ${s.trainLoss.toFixed(4)}${s.devLoss !== undefined ? `  dev loss ${s.devLoss.toFixed(4)}` : ''}${m ? `  ${m}` : ''}${s.best ? '  *' : ''}`;
 }
 
-/** Registers `onramp train-head`. */
+/**
+ * Registers `onramp train-head`.
+ *
+ * @example
+ * onramp train-head --task intent-banking77 --model model.gguf --data train.csv --dev dev.csv -o head.json
+ */
 export function register(program: Command): void {
   program
     .command('train-head')

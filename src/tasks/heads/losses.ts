@@ -18,7 +18,12 @@ export interface Loss {
   lossGrad(logits: Float64Array, target: Float64Array, dlogits: Float64Array, weight: number, posWeight?: Float64Array): number;
 }
 
-/** Numerically stable softmax of `logits` into `out`. */
+/**
+ * Numerically stable softmax of `logits` into `out`.
+ *
+ * @example
+ * const p = new Float64Array(2); softmaxInto(Float64Array.of(0, 0), p) // [0.5, 0.5]
+ */
 export function softmaxInto(logits: Float64Array, out: Float64Array): void {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
