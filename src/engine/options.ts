@@ -20,10 +20,19 @@ export interface EngineOptions {
   threads?: number;
   /** Prompt/batch threads. Default = threads. */
   threadsBatch?: number;
-  /** Flash attention: true, false or 'auto' (default). */
+  /**
+   * Flash attention: true, false or 'auto' (default). Note: llama.cpp's CPU flash attention computes a token
+   * slightly differently alone than inside a batch (~1e-3 nats on unlikely tokens), so KV reused from a
+   * generation (prefix cache) can shift scores that much; `false` (plus kvCacheType 'f32') makes scores
+   * independent of batching and history to ~1e-5.
+   */
   flashAttention?: boolean | 'auto';
-  /** KV cache type: 'f16' (default), 'q8_0', 'q4_0' (quantized types need flash attention). */
-  kvCacheType?: 'f16' | 'q8_0' | 'q4_0';
+  /**
+   * KV cache type: 'f16' (default), 'q8_0', 'q4_0' (quantized types need flash attention), or 'f32' (exact: scores
+   * then do not depend on how requests were batched together; f16 rounding can move very unlikely tokens' logprobs
+   * by ~1e-3 nats between batch compositions).
+   */
+  kvCacheType?: 'f16' | 'q8_0' | 'q4_0' | 'f32';
   /** Default seed for sampling requests that set none (default: random per request). */
   seed?: number;
   /** Requests waiting for a slot beyond `parallel`; more fail at once with QueueFullError. Default 64. */
@@ -85,8 +94,8 @@ export function resolveEngineOptions(options: EngineOptions, info: Pick<ModelInf
   const fa = o.flashAttention;
   if (fa !== undefined && fa !== 'auto' && typeof fa !== 'boolean') throw new InvalidArgumentError('flashAttention', "must be true, false or 'auto'");
   const kv = o.kvCacheType ?? 'f16';
-  if (kv !== 'f16' && kv !== 'q8_0' && kv !== 'q4_0') throw new InvalidArgumentError('kvCacheType', `must be 'f16', 'q8_0' or 'q4_0'; got ${String(kv)}`);
-  if (kv !== 'f16' && fa === false) throw new InvalidArgumentError('kvCacheType', 'a quantized KV cache needs flash attention');
+  if (kv !== 'f16' && kv !== 'q8_0' && kv !== 'q4_0' && kv !== 'f32') throw new InvalidArgumentError('kvCacheType', `must be 'f16', 'q8_0', 'q4_0' or 'f32'; got ${String(kv)}`);
+  if ((kv === 'q8_0' || kv === 'q4_0') && fa === false) throw new InvalidArgumentError('kvCacheType', 'a quantized KV cache needs flash attention');
   const seed = o.seed === undefined ? undefined : int(o, 'seed', 0, 0, 0xfffffffe);
   const poll = int(o, 'poll', -1, -1, 100);
   return {

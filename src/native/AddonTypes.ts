@@ -138,7 +138,7 @@ export interface AddonEngineOptions {
   threadsBatch: number;
   /** -1 auto, 0 off, 1 on. */
   flashAttention: number;
-  kvCacheType: 'f16' | 'q8_0' | 'q4_0';
+  kvCacheType: 'f16' | 'q8_0' | 'q4_0' | 'f32';
   kvUnified: boolean;
   prefixCache: boolean;
   /** >= 0: own ggml threadpool with this polling level (0..100); -1: llama.cpp's default pool. */
@@ -165,20 +165,23 @@ export interface AddonGeneratePayload {
   logitBias: number[];
   seed?: number;
   grammar?: string;
-  lora?: { name: string; scale: number }[];
+  /** Adapter set resolved by LoraRegistry.acquire (zero scales are dropped in C++). */
+  lora?: readonly AddonLoraRef[];
 }
 
 export interface AddonScorePayload {
   prompt: Int32Array;
   candidates: Int32Array[];
-  lora?: { name: string; scale: number }[];
+  /** Adapter set resolved by LoraRegistry.acquire (zero scales are dropped in C++). */
+  lora?: readonly AddonLoraRef[];
 }
 
 export interface AddonEmbedPayload {
   inputs: Int32Array[];
   /** 0 none, 1 mean, 2 cls, 3 last. */
   pooling: number;
-  lora?: { name: string; scale: number }[];
+  /** Adapter set resolved by LoraRegistry.acquire (zero scales are dropped in C++). */
+  lora?: readonly AddonLoraRef[];
 }
 
 export interface AddonTokensEvent {

@@ -204,13 +204,28 @@ describe('Engine.score (stories260K)', () => {
     }
   });
 
-  it('scores more candidates than score sequences, concurrently with generation', async () => {
-    const many = Array.from({ length: 20 }, (_, i) => ` ${['red', 'blue', 'green', 'big', 'small'][i % 5]} ${['ball', 'tree', 'house', 'car'][i % 4]}`);
-    const gen = engine.generate('Once upon a time', greedy);
-    const [a, b] = await Promise.all([engine.score(prefix, many), engine.score(prefix, many.slice(0, 3))]);
-    expect(a.candidates).toHaveLength(20);
-    for (let i = 0; i < 3; i++) expect(Math.abs(a.candidates[i]!.logprob - b.candidates[i]!.logprob)).toBeLessThan(1e-3);
-    expect((await gen.result).tokens).toHaveLength(32);
+  it('scores more candidates than score sequences, concurrently with generation and a reused prefix', async () => {
+    // Without flash attention and with an f32 KV cache, a prefix computed during generation (one token per step)
+    // equals one computed as a prompt batch; see EngineOptions.flashAttention.
+    const exact = await Engine.create(model, { parallel: 4, threads: 1, flashAttention: false, kvCacheType: 'f32' });
+    const indep = await Engine.create(model, { parallel: 1, threads: 1, flashAttention: false, kvCacheType: 'f32', prefixCache: false });
+    try {
+      const many = Array.from({ length: 20 }, (_, i) => ` ${['red', 'blue', 'green', 'big', 'small'][i % 5]} ${['ball', 'tree', 'house', 'car'][i % 4]}`);
+      await exact.generate('Once upon a time', greedy).result; // leaves the prefix in a slot's cache
+      const gen = exact.generate('Once upon a time', greedy);
+      const [a, b] = await Promise.all([exact.score(prefix, many), exact.score(prefix, many.slice(0, 3))]);
+      expect(a.candidates).toHaveLength(20);
+      expect(a.prefixTokens).toBe(b.prefixTokens);
+      for (let i = 0; i < 3; i++) expect(Math.abs(a.candidates[i]!.logprob - b.candidates[i]!.logprob)).toBeLessThan(1e-4);
+      for (const i of [0, 7, 19]) {
+        const alone = (await indep.score(prefix, [many[i]!])).candidates[0]!;
+        expect(Math.abs(a.candidates[i]!.logprob - alone.logprob)).toBeLessThan(1e-4);
+      }
+      expect((await gen.result).tokens).toHaveLength(32);
+    } finally {
+      await exact.dispose();
+      await indep.dispose();
+    }
   });
 
   it('aborts', async () => {
