@@ -68,7 +68,7 @@ export function bufferSource(buf: Uint8Array, path?: string): ByteSource {
   };
 }
 
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 18;
 
 /** A forward cursor over a ByteSource with a read-ahead window; every read is bounds-checked. */
 export class Cursor {
