@@ -31,6 +31,7 @@ export function toGenerateOptions(body: Common, engine: EngineLike, extra: { log
   if (body.presence_penalty != null) opts.presencePenalty = body.presence_penalty;
   if (body.repeat_penalty != null) opts.repeatPenalty = body.repeat_penalty;
   if (body.seed != null) opts.seed = body.seed;
+  if (body.ignore_eos) opts.ignoreEos = true;
   if (body.stop != null) opts.stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
   if (body.lora) opts.lora = body.lora.map((l) => (l.scale === undefined ? { name: l.name } : { name: l.name, scale: l.scale }));
   if (body.logit_bias) {

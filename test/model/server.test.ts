@@ -20,7 +20,7 @@ const metric = async (name: string): Promise<number> => {
 };
 
 beforeAll(async () => {
-  const cfg = await loadServeConfig({ flags: { model: path.join(models, 'stories260K.gguf'), port: 0, parallel: 2, ctx: 1024, apiKeys: [KEY] }, env: {} });
+  const cfg = await loadServeConfig({ flags: { model: path.join(models, 'stories260K.gguf'), port: 0, parallel: 2, ctx: 1024, threads: 1, apiKeys: [KEY] }, env: {} });
   rt = await openRuntime(cfg);
   srv = await startServer({ ...cfg, adapterDirs: rt.adapterDirs }, { ...rt, ...loadOptionalLayers({}, rt) });
   client = new OpenAI({ baseURL: `${srv.url}/v1`, apiKey: KEY, maxRetries: 0 });

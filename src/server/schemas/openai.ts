@@ -50,6 +50,8 @@ const sampling = {
   n: z.literal(1, { error: 'only n=1 is supported' }).nullable().optional(),
   user: z.string().max(256).optional(),
   lora: LoraSelect.optional(),
+  /** llama.cpp extension: keep generating past end-of-generation tokens (benchmarks). */
+  ignore_eos: z.boolean().optional(),
 };
 
 export const ChatRequestSchema = z
