@@ -246,16 +246,10 @@ Napi::Value AddonEngine::Submit(const Napi::CallbackInfo &info) {
   task->id = (uint64_t)info[0].As<Napi::Number>().Int64Value();
   std::string kind = info[1].As<Napi::String>().Utf8Value();
   Napi::Object o = info[2].As<Napi::Object>();
-  Napi::Value lora = o.Get("lora");
-  if (lora.IsArray()) {
-    Napi::Array a = lora.As<Napi::Array>();
-    for (uint32_t i = 0; i < a.Length(); i++) {
-      Napi::Object e = a.Get(i).As<Napi::Object>();
-      task->lora.push_back({getString(e, "name"), (float)getNumber(e, "scale", 1.0)});
-    }
-  }
-  if (!task->lora.empty())
-    throw makeError(env, "LORA_UNSUPPORTED", "this engine does not apply LoRA adapters yet (requested: " + task->lora[0].name + ")");
+  // lora: [{adapter: AddonLora, scale}] resolved by src/engine/LoraRegistry.ts
+  std::string loraErr = readLoraSet(o.Get("lora"), model_, task->loras);
+  if (!loraErr.empty()) throw makeError(env, "LORA_UNSUPPORTED", loraErr);
+  task->loraKey = task->loras.key();
   const llama_vocab *vocab = model_->vocab();
   int32_t nVocab = llama_vocab_n_tokens(vocab);
   auto checkTokens = [&](const std::vector<llama_token> &toks) {

@@ -4,13 +4,12 @@
 // with prompt chunks, calls llama_decode, samples in C++ and pushes events to JS through one
 // ThreadSafeFunction (several tokens per call). The decode loop never waits for the JS event loop.
 //
-// LoRA design note (for the adapter engineer): every task carries `lora` (adapter handles + scales) down to
-// EngineTask. llama.cpp applies adapters per context, so the place to apply them is EngineCore::step():
-// group the active slots by adapter set, and before each llama_decode call llama_set_adapters_lora(ctx,
-// adapters, n, scales) for the group being decoded (one decode per distinct set per step, round-robin so
-// sets are served fairly); llama_set_adapters_lora is a no-op when the set is unchanged. Slots whose set
-// differs from the current group simply sit out that decode. Prefix-cache reuse must also match the set
-// (store it in Slot next to `cache`). Until then submit() rejects a non-empty set with LORA_UNSUPPORTED.
+// LoRA (see docs/lora.md): every task carries its adapter set (`EngineTask::loras`, shared handles that keep
+// the adapters alive while the task runs). llama.cpp applies adapters per context, so step() groups the busy
+// slots by adapter set and runs one llama_decode per distinct set per step (round-robin start, so every set
+// advances every step), setting the context's adapters before each decode. Prefix-cache reuse also requires
+// the same set (Slot::cacheLoraKey). Every llama_decode holds LoraDecodeLock (adapter load/free modify the
+// model's adapter list that a graph reserve reads).
 #pragma once
 #include <napi.h>
 
@@ -24,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "AddonLora.h"
 #include "AddonModel.h"
 #include "AddonSampler.h"
 #include "ggml.h"
@@ -68,6 +68,8 @@ struct EngineTask {
   std::vector<std::vector<llama_token>> inputs;      // embed
   Pooling pooling = Pooling::Mean;
   std::vector<LoraRef> lora;
+  LoraSet loras;        // canonical adapter set (zero scales dropped)
+  std::string loraKey;  // loras.key(): '' for none
   int64_t tEnqueueUs = 0;
   llama_sampler *smpl = nullptr;  // generate: built (and the grammar checked) at submit time
   EngineTask() = default;
@@ -121,6 +123,7 @@ struct Slot {
   SlotState state = SlotState::Idle;
   std::shared_ptr<EngineTask> task;
   std::vector<llama_token> cache;  // tokens whose KV is in sequence `id`
+  std::string cacheLoraKey;        // adapter set the cached KV was computed with
   size_t nPromptDone = 0;
   int32_t iBatch = -1;
   llama_sampler *smpl = nullptr;
@@ -149,9 +152,11 @@ class EngineCore {
  private:
   void run();
   void step();
+  void stepGroup(const std::string &key);  // one batch + decode for the slots of one adapter set
+  void applyLoras(const LoraSet &set);
   void processAborts(std::vector<uint64_t> &ids);
   void admit();
-  Slot *pickSlot(const std::vector<llama_token> &prompt);
+  Slot *pickSlot(const std::vector<llama_token> &prompt, const std::string &loraKey = "");
   void launch(Slot &s, std::shared_ptr<EngineTask> task);
   void finishGenerate(Slot &s, const char *reason, const std::string &code = "", const std::string &msg = "");
   void finishScore(Slot &s);
@@ -186,6 +191,8 @@ class EngineCore {
   std::vector<std::vector<std::vector<float>>> embedPartial_;  // per embedQueue_ entry
   std::vector<EngineEvent> out_;
   uint64_t useCounter_ = 0;
+  LoraSet applied_, embedApplied_;  // adapter sets currently set on ctx_ / embedCtx_ (held alive)
+  size_t groupCursor_ = 0;          // round-robin start among adapter groups
   std::atomic<uint32_t> busy_{0};
 
   std::mutex mu_;

@@ -110,6 +110,8 @@ void EngineCore::stop() {
   if (embedCtx_) llama_free(embedCtx_);
   if (ctx_) llama_free(ctx_);
   embedCtx_ = ctx_ = nullptr;
+  applied_ = LoraSet{};
+  embedApplied_ = LoraSet{};
   if (poolFree_) {
     if (pool_) poolFree_(pool_);
     if (poolBatch_) poolFree_(poolBatch_);
@@ -142,6 +144,14 @@ void EngineCore::run() {
       if (!aborts.empty()) processAborts(aborts);
       aborts.clear();
       step();
+      if (!anyWork()) {
+        // Idle: take the adapters off the contexts so an unloaded adapter is freed now, not at the next request.
+        if (!applied_.empty() && ctx_) applyLoras(LoraSet{});
+        if (!embedApplied_.empty() && embedCtx_) {
+          applyLoraSet(embedCtx_, LoraSet{});
+          embedApplied_ = LoraSet{};
+        }
+      }
     } catch (const std::exception &e) {
       for (auto &s : slots_)
         if (s.task) failSlot(s, "NATIVE", std::string("engine step failed: ") + e.what());
@@ -207,12 +217,13 @@ static size_t commonPrefix(const std::vector<llama_token> &a, const std::vector<
   return i;
 }
 
-Slot *EngineCore::pickSlot(const std::vector<llama_token> &prompt) {
+Slot *EngineCore::pickSlot(const std::vector<llama_token> &prompt, const std::string &loraKey) {
   Slot *best = nullptr;
   size_t bestLcp = 0;
   for (auto &s : slots_) {
     if (s.state != SlotState::Idle) continue;
-    size_t l = cfg_.prefixCache ? commonPrefix(s.cache, prompt) : 0;
+    // KV computed under another adapter set is not a valid prefix for this one.
+    size_t l = cfg_.prefixCache && s.cacheLoraKey == loraKey ? commonPrefix(s.cache, prompt) : 0;
     if (!best || l > bestLcp || (l == bestLcp && s.lastUsed < best->lastUsed)) {
       best = &s;
       bestLcp = l;
@@ -232,7 +243,7 @@ void EngineCore::admit() {
     }
   }
   while (!pending_.empty()) {
-    Slot *s = pickSlot(pending_.front()->prompt);
+    Slot *s = pickSlot(pending_.front()->prompt, pending_.front()->loraKey);
     if (!s) break;
     std::shared_ptr<EngineTask> t = pending_.front();
     pending_.pop_front();
@@ -242,7 +253,8 @@ void EngineCore::admit() {
 
 void EngineCore::launch(Slot &s, std::shared_ptr<EngineTask> task) {
   llama_memory_t mem = llama_get_memory(ctx_);
-  size_t n = cfg_.prefixCache ? commonPrefix(s.cache, task->prompt) : 0;
+  size_t n = cfg_.prefixCache && s.cacheLoraKey == task->loraKey ? commonPrefix(s.cache, task->prompt) : 0;
+  s.cacheLoraKey = task->loraKey;
   if (n >= task->prompt.size()) n = task->prompt.size() - 1;  // the last prompt token is always evaluated
   if (!llama_memory_seq_rm(mem, s.id, (llama_pos)n, -1)) {
     llama_memory_seq_rm(mem, s.id, -1, -1);
@@ -378,9 +390,35 @@ void EngineCore::sampleSlot(Slot &s) {
   else if (s.cache.size() + 1 >= nCtxSeq_) finishGenerate(s, "length");
 }
 
+static bool sameLoraSet(const LoraSet &a, const LoraSet &b) { return a.handles == b.handles && a.scales == b.scales; }
+
+void EngineCore::applyLoras(const LoraSet &set) {
+  if (sameLoraSet(applied_, set)) return;
+  applyLoraSet(ctx_, set);
+  applied_ = set;
+}
+
 void EngineCore::step() {
   admit();
   if (!embedQueue_.empty()) runEmbeds();
+  // One decode per distinct adapter set; the starting group rotates so no set always goes last.
+  std::vector<std::string> keys;
+  for (auto &s : slots_)
+    if (s.task && std::find(keys.begin(), keys.end(), s.task->loraKey) == keys.end()) keys.push_back(s.task->loraKey);
+  if (keys.empty()) return;
+  std::sort(keys.begin(), keys.end());
+  // Start with the set already on the context: each step then costs keys.size() - 1 adapter switches (each
+  // switch makes llama.cpp re-reserve its compute graph), and the cyclic order still shifts every step.
+  size_t start = 0;
+  if (keys.size() > 1) {
+    auto cur = std::find(keys.begin(), keys.end(), applied_.key());
+    start = cur != keys.end() ? (size_t)(cur - keys.begin()) : groupCursor_++ % keys.size();
+  }
+  for (size_t g = 0; g < keys.size(); g++) stepGroup(keys[(start + g) % keys.size()]);
+}
+
+void EngineCore::stepGroup(const std::string &key) {
+  auto inGroup = [&](const Slot &s) { return s.task && s.task->loraKey == key; };
   llama_memory_t mem = llama_get_memory(ctx_);
   const int32_t cap = (int32_t)cfg_.nBatch;
   batch_.n_tokens = 0;
@@ -391,7 +429,7 @@ void EngineCore::step() {
   std::vector<Contrib> contrib;
   for (auto &s : slots_) {
     s.iBatch = -1;
-    if (s.state != SlotState::Generating) continue;
+    if (s.state != SlotState::Generating || !inGroup(s)) continue;
     contrib.push_back({&s, s.cache.size(), s.nPromptDone});
     batchAdd(batch_, s.pending, (llama_pos)s.cache.size(), s.id, true);
     s.iBatch = batch_.n_tokens - 1;
@@ -399,7 +437,7 @@ void EngineCore::step() {
   }
   // Scoring candidates: each gets a copy of the prefix's KV in its own sequence.
   for (auto &s : slots_) {
-    if (s.state != SlotState::ScoreCandidates) continue;
+    if (s.state != SlotState::ScoreCandidates || !inGroup(s)) continue;
     while (!s.candTodo.empty()) {
       size_t c = s.candTodo.front();
       const auto &cand = s.task->candidates[c];
@@ -418,7 +456,7 @@ void EngineCore::step() {
   // Prompt chunks fill the rest, oldest admission first.
   std::vector<Slot *> prompting;
   for (auto &s : slots_)
-    if (s.state == SlotState::Prompt) prompting.push_back(&s);
+    if (s.state == SlotState::Prompt && inGroup(s)) prompting.push_back(&s);
   std::sort(prompting.begin(), prompting.end(), [](Slot *a, Slot *b) { return a->admitOrder < b->admitOrder; });
   for (Slot *s : prompting) {
     int32_t room = cap - batch_.n_tokens;
@@ -437,8 +475,17 @@ void EngineCore::step() {
   }
   if (batch_.n_tokens == 0) return;
 
-  int32_t ret = llama_decode(ctx_, batch_);
-  if (ret == 1 && evictIdleCaches()) ret = llama_decode(ctx_, batch_);
+  for (auto &s : slots_)
+    if (inGroup(s)) {
+      applyLoras(s.task->loras);
+      break;
+    }
+  int32_t ret;
+  {
+    LoraDecodeLock lk;
+    ret = llama_decode(ctx_, batch_);
+    if (ret == 1 && evictIdleCaches()) ret = llama_decode(ctx_, batch_);
+  }
   if (ret != 0) {
     // Roll back this step's tokens so every cache mirrors its KV again.
     for (auto &c : contrib) {

@@ -57,8 +57,11 @@ void EngineCore::runEmbeds() {
   const int32_t cap = (int32_t)cfg_.nBatch;
   int32_t seq = 0;
   bool full = false;
+  // One adapter set per batch: the oldest request's; requests with other sets go in a later step.
+  const std::shared_ptr<EngineTask> head = embedQueue_.front();
   for (size_t ti = 0; ti < embedQueue_.size() && !full; ti++) {
     const EngineTask &t = *embedQueue_[ti];
+    if (t.loraKey != head->loraKey) continue;
     size_t next = embedPartial_[ti].size();
     for (const auto &it : items)
       if (it.task == ti) next++;
@@ -94,7 +97,15 @@ void EngineCore::runEmbeds() {
     embedPartial_.erase(embedPartial_.begin());
     return;
   }
-  int32_t ret = llama_decode(embedCtx_, b);
+  if (!(embedApplied_.handles == head->loras.handles && embedApplied_.scales == head->loras.scales)) {
+    applyLoraSet(embedCtx_, head->loras);
+    embedApplied_ = head->loras;
+  }
+  int32_t ret;
+  {
+    LoraDecodeLock lk;
+    ret = llama_decode(embedCtx_, b);
+  }
   llama_memory_t mem = llama_get_memory(embedCtx_);
   if (ret != 0) {
     llama_memory_clear(mem, true);

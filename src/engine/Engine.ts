@@ -7,8 +7,9 @@ import { checkJsonSchema, toNativeSampling, validateStop } from './sampling.js';
 import { Scheduler } from './Scheduler.js';
 import { GenerationStream } from './SchedulerGeneration.js';
 import { embedResults, poolingCode, scoreResult, validateCandidates } from './EngineResults.js';
+import { LoraRegistry, type LoraLease } from './LoraRegistry.js';
 import type {
-  ChatMessage, EmbedOptions, EmbedResult, EngineLike, EngineStats, GenerateOptions, Generation, LoraSelection,
+  ChatMessage, EmbedOptions, EmbedResult, EngineLike, EngineStats, GenerateOptions, Generation,
   ModelInfo, ScoreOptions, ScoreResult,
 } from './types.js';
 
@@ -31,13 +32,9 @@ function mapNativeError(e: unknown): Error {
   return fromNative(e, 'engine');
 }
 
-function loraPayload(lora: LoraSelection[] | undefined): { name: string; scale: number }[] | undefined {
-  if (lora === undefined) return undefined;
-  if (!Array.isArray(lora)) throw new InvalidArgumentError('lora', 'must be an array of {name, scale?}');
-  return lora.map((l, i) => {
-    if (typeof l?.name !== 'string') throw new InvalidArgumentError(`lora[${i}].name`, 'must be a string');
-    return { name: l.name, scale: l.scale ?? 1 };
-  });
+/** The native `lora` payload of a lease: omitted when the request uses no adapter. */
+function loraPayload(lease: LoraLease): { lora?: LoraLease['adapters'] } {
+  return lease.adapters.length > 0 ? { lora: lease.adapters } : {};
 }
 
 /**
@@ -96,6 +93,18 @@ export class Engine implements EngineLike, AsyncDisposable {
 
   get disposed(): boolean {
     return this.#native === undefined;
+  }
+
+  /**
+   * The model's LoRA adapters (shared by every engine of the model). Requests select them by name with
+   * `lora: [{ name, scale }]`; requests with different sets run concurrently (see docs/lora.md).
+   *
+   * @example
+   * await engine.loras.load('de', 'adapters/de.gguf')
+   * engine.generate('Hallo', { lora: [{ name: 'de', scale: 0.8 }] })
+   */
+  get loras(): LoraRegistry {
+    return LoraRegistry.of(this.#model);
   }
 
   #check(): void {
@@ -158,26 +167,32 @@ export class Engine implements EngineLike, AsyncDisposable {
     }
     const signal = options.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', 'must be an AbortSignal');
-    const lora = loraPayload(options.lora);
+    const lease = this.loras.acquire(options.lora);
     let id = 0;
     const stream = new GenerationStream(this.#piece, { stop }, () => this.#scheduler.abort(id));
     if (signal?.aborted) {
+      lease.release();
       stream.onDone({ finish: 'abort', promptTokens: tokens.length });
       return stream;
     }
     const onAbort = (): void => stream.abort();
     try {
-      id = this.#scheduler.submit('generate', { prompt: tokens, ...sampling, ...(grammar ? { grammar } : {}), ...(lora ? { lora } : {}) }, {
+      id = this.#scheduler.submit('generate', { prompt: tokens, ...sampling, ...(grammar ? { grammar } : {}), ...loraPayload(lease) }, {
         onEvent: (ev) => {
           if (ev.type === 'tokens') stream.onTokens(ev);
           else if (ev.type === 'done') {
             signal?.removeEventListener('abort', onAbort);
+            lease.release();
             stream.onDone(ev);
           }
         },
-        onDispose: () => stream.onDone({ finish: 'error', errCode: 'DISPOSED', errMessage: 'engine has been disposed', promptTokens: tokens.length }),
+        onDispose: () => {
+          lease.release();
+          stream.onDone({ finish: 'error', errCode: 'DISPOSED', errMessage: 'engine has been disposed', promptTokens: tokens.length });
+        },
       });
     } catch (e) {
+      lease.release();
       throw mapNativeError(e);
     }
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -193,8 +208,8 @@ export class Engine implements EngineLike, AsyncDisposable {
     if (prompt.length + longest > this.nCtxSeq) {
       throw new ContextOverflowError(`prefix + candidate has ${prompt.length + longest} tokens; the context holds ${this.nCtxSeq} per sequence`);
     }
-    const lora = loraPayload(options.lora);
-    const ev = await this.#request('score', { prompt, candidates: cands.map((c) => Int32Array.from(c)), ...(lora ? { lora } : {}) }, options.signal);
+    const lease = this.loras.acquire(options.lora);
+    const ev = await this.#request('score', { prompt, candidates: cands.map((c) => Int32Array.from(c)), ...loraPayload(lease) }, options.signal, lease);
     if (ev.type !== 'score') throw new OnrampError('NATIVE', 'unexpected engine event');
     return scoreResult(candidates, cands, ev);
   }
@@ -216,16 +231,22 @@ export class Engine implements EngineLike, AsyncDisposable {
       }
       return Int32Array.from(t);
     });
-    const lora = loraPayload(options.lora);
-    const ev = await this.#request('embed', { inputs: toks, pooling, ...(lora ? { lora } : {}) }, options.signal);
+    const lease = this.loras.acquire(options.lora);
+    const ev = await this.#request('embed', { inputs: toks, pooling, ...loraPayload(lease) }, options.signal, lease);
     if (ev.type !== 'embed') throw new OnrampError('NATIVE', 'unexpected engine event');
     return embedResults(ev, pooling, normalize);
   }
 
-  #request(kind: 'score' | 'embed', payload: object, signal: AbortSignal | undefined): Promise<AddonEngineEvent> {
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', 'must be an AbortSignal');
-    if (signal?.aborted) return Promise.reject(new AbortError());
-    return new Promise((resolve, reject) => {
+  #request(kind: 'score' | 'embed', payload: object, signal: AbortSignal | undefined, lease: LoraLease): Promise<AddonEngineEvent> {
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      lease.release();
+      throw new InvalidArgumentError('signal', 'must be an AbortSignal');
+    }
+    if (signal?.aborted) {
+      lease.release();
+      return Promise.reject(new AbortError());
+    }
+    return new Promise<AddonEngineEvent>((resolve, reject) => {
       let id = 0;
       const onAbort = (): void => this.#scheduler.abort(id);
       try {
@@ -244,7 +265,7 @@ export class Engine implements EngineLike, AsyncDisposable {
         return;
       }
       signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    }).finally(() => lease.release());
   }
 
   tokenize(text: string, options?: { addSpecial?: boolean; parseSpecial?: boolean }): number[] {

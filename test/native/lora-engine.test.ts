@@ -1,0 +1,153 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/Engine.js';
+import { Model } from '../../src/engine/Model.js';
+import { NotFoundError } from '../../src/errors.js';
+import { readGguf } from '../../src/gguf/reader.js';
+import type { GenerateResult, ScoreResult } from '../../src/engine/types.js';
+import { mergeF32, tinyBase, writeTestAdapter } from './loraFixtures.js';
+
+/**
+ * Tolerance of "adapter on base" vs "adapter merged into an F32 copy of the base": the two compute
+ * W x + s (alpha/r) B (A x) and (W + s (alpha/r) B A) x in F32, which differ by rounding only.
+ */
+const MERGE_TOL_NATS = 1e-4;
+/**
+ * Tolerance of a request run together with others vs alone: the same math, but other batch shapes and a reused
+ * prefix cache change float rounding (as without LoRA; the engine's scoring contract is 1e-3 nats).
+ */
+const BATCH_TOL_NATS = 1e-3;
+const PREFIX = 'Once upon a time there was a little';
+const CANDS = [' girl', ' dog', ' boy who', ' tree', ' cat named'];
+const greedy = { temperature: 0, maxTokens: 24, ignoreEos: true, logprobs: 1 } as const;
+
+let tmp: string;
+let basePath: string;
+let model: Model;
+let engine: Engine;
+let adapterA: string;
+let adapterB: string;
+let mergedA: string;
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'onramp-lora-engine-'));
+  basePath = await tinyBase();
+  const base = await readGguf(basePath);
+  adapterA = await writeTestAdapter(base, { rank: 4, alpha: 8, targets: ['attn_q', 'attn_k', 'attn_v', 'ffn_down'], seed: 11, std: 0.08, out: path.join(tmp, 'a.gguf') });
+  adapterB = await writeTestAdapter(base, { rank: 8, alpha: 4, targets: ['attn_output', 'ffn_up'], seed: 12, std: 0.08, out: path.join(tmp, 'b.gguf') });
+  mergedA = await mergeF32(basePath, adapterA, 0.75, path.join(tmp, 'merged-a.gguf'));
+  model = await Model.load(basePath);
+  engine = await Engine.create(model, { parallel: 4, nCtx: 1024, threads: 1 });
+  await engine.loras.load('a', adapterA);
+  await engine.loras.load('b', adapterB, { scale: 0.5 });
+});
+afterAll(async () => {
+  await engine?.dispose();
+  await model?.loras?.dispose?.();
+  await model?.dispose();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const lps = (r: ScoreResult): number[] => r.candidates.map((c) => c.logprob);
+const tokLps = async (run: { result: Promise<GenerateResult> } & AsyncIterable<{ logprobs?: { logprob: number }[] }>): Promise<{ tokens: number[]; lps: number[] }> => {
+  const out: number[] = [];
+  for await (const ev of run) for (const l of ev.logprobs ?? []) out.push(l.logprob);
+  return { tokens: (await run.result).tokens, lps: out };
+};
+
+describe('LoRA per request', () => {
+  it('scale 0 gives exactly the base logits', async () => {
+    // one slot, no prefix cache: both runs evaluate identical batches, so equality is bit for bit
+    const exact = await Engine.create(model, { parallel: 1, nCtx: 512, threads: 1, prefixCache: false });
+    try {
+      const base = await exact.score(PREFIX, CANDS);
+      const zero = await exact.score(PREFIX, CANDS, { lora: [{ name: 'a', scale: 0 }] });
+      const withA = await exact.score(PREFIX, CANDS, { lora: [{ name: 'a', scale: 1 }] });
+      expect(lps(zero)).toEqual(lps(base));
+      expect(lps(withA)).not.toEqual(lps(base));
+      const g0 = await tokLps(exact.generate(PREFIX, greedy));
+      const g1 = await tokLps(exact.generate(PREFIX, { ...greedy, lora: [{ name: 'a', scale: 0 }, { name: 'b', scale: 0 }] }));
+      expect(g1).toEqual(g0);
+    } finally {
+      await exact.dispose();
+    }
+  });
+
+  it(`scale s gives the merged model's logits within ${MERGE_TOL_NATS} nats`, async () => {
+    const withA = await engine.score(PREFIX, CANDS, { lora: [{ name: 'a', scale: 0.75 }] });
+    const base = await engine.score(PREFIX, CANDS);
+    const mModel = await Model.load(mergedA);
+    const mEngine = await Engine.create(mModel, { parallel: 2, nCtx: 512, threads: 1 });
+    try {
+      const merged = await mEngine.score(PREFIX, CANDS);
+      const diff = Math.max(...lps(withA).map((v, i) => Math.abs(v - lps(merged)[i]!)));
+      const effect = Math.max(...lps(withA).map((v, i) => Math.abs(v - lps(base)[i]!)));
+      expect(diff).toBeLessThan(MERGE_TOL_NATS);
+      expect(effect).toBeGreaterThan(100 * MERGE_TOL_NATS); // the adapter really changes the model
+      const g = await tokLps(engine.generate(PREFIX, { ...greedy, lora: [{ name: 'a', scale: 0.75 }] }));
+      const gm = await tokLps(mEngine.generate(PREFIX, greedy));
+      expect(g.tokens).toEqual(gm.tokens);
+      g.lps.forEach((v, i) => expect(Math.abs(v - gm.lps[i]!)).toBeLessThan(MERGE_TOL_NATS));
+      const [e1] = await engine.embed([PREFIX], { lora: [{ name: 'a', scale: 0.75 }] });
+      const [e2] = await mEngine.embed([PREFIX]);
+      const v1 = e1!.embedding as Float32Array;
+      const v2 = e2!.embedding as Float32Array;
+      v1.forEach((x, i) => expect(Math.abs(x - v2[i]!)).toBeLessThan(1e-4));
+    } finally {
+      await mEngine.dispose();
+      await mModel.dispose();
+    }
+  });
+
+  it('concurrent requests with different adapter sets each equal their solo runs', async () => {
+    const sets = [undefined, [{ name: 'a' }], [{ name: 'b' }], [{ name: 'a', scale: 0.3 }, { name: 'b', scale: 1.5 }]];
+    const solo = [];
+    for (const lora of sets) solo.push(await tokLps(engine.generate(PREFIX, { ...greedy, ...(lora ? { lora } : {}) })));
+    const soloScores = [];
+    for (const lora of sets) soloScores.push(lps(await engine.score(PREFIX, CANDS, lora ? { lora } : {})));
+    // all at once: 4 generations (4 slots, 4 groups) plus 4 scorings queued behind them
+    const gens = sets.map((lora) => tokLps(engine.generate(PREFIX, { ...greedy, ...(lora ? { lora } : {}) })));
+    const scores = sets.map((lora) => engine.score(PREFIX, CANDS, lora ? { lora } : {}));
+    const together = await Promise.all(gens);
+    const togetherScores = (await Promise.all(scores)).map(lps);
+    for (let i = 0; i < sets.length; i++) {
+      expect(together[i]!.tokens).toEqual(solo[i]!.tokens);
+      together[i]!.lps.forEach((v, j) => expect(Math.abs(v - solo[i]!.lps[j]!)).toBeLessThan(BATCH_TOL_NATS));
+      togetherScores[i]!.forEach((v, j) => expect(Math.abs(v - soloScores[i]![j]!)).toBeLessThan(BATCH_TOL_NATS));
+    }
+    // different sets really differ
+    expect(new Set(solo.map((s) => s.tokens.join(','))).size).toBeGreaterThan(1);
+  });
+
+  it('no adapter set waits for another set to finish: they advance step by step', async () => {
+    const long = engine.generate(PREFIX, { temperature: 0, maxTokens: 200, ignoreEos: true, lora: [{ name: 'a' }] });
+    const short = await engine.generate(PREFIX, { temperature: 0, maxTokens: 8, ignoreEos: true, lora: [{ name: 'b' }] }).result;
+    let longDone = false;
+    void long.result.then(() => (longDone = true));
+    expect(short.tokens).toHaveLength(8);
+    expect(longDone).toBe(false); // the short request on another adapter finished first
+    await long.result;
+  });
+
+  it('hot unload while another adapter serves: running requests finish, new ones are refused', async () => {
+    await engine.loras.load('c', adapterA, { scale: 0.6 });
+    const solo = await tokLps(engine.generate(PREFIX, { ...greedy, maxTokens: 48, lora: [{ name: 'c' }] }));
+    const running = tokLps(engine.generate(PREFIX, { ...greedy, maxTokens: 48, lora: [{ name: 'c' }] }));
+    const other = tokLps(engine.generate(PREFIX, { ...greedy, maxTokens: 48, lora: [{ name: 'b' }] }));
+    await new Promise((r) => setTimeout(r, 5));
+    await engine.loras.unload('c');
+    expect(() => engine.generate(PREFIX, { lora: [{ name: 'c' }] })).toThrow(NotFoundError);
+    await expect(engine.score(PREFIX, CANDS, { lora: [{ name: 'c' }] })).rejects.toBeInstanceOf(NotFoundError);
+    const [r, o] = await Promise.all([running, other]);
+    expect(r.tokens).toEqual(solo.tokens);
+    r.lps.forEach((v, j) => expect(Math.abs(v - solo.lps[j]!)).toBeLessThan(BATCH_TOL_NATS));
+    expect(o.tokens).toHaveLength(48);
+    await engine.loras.drained();
+    expect(engine.loras.list().map((x) => x.name)).toEqual(['a', 'b']);
+    // 'b' still serves after 'c' is gone
+    const again = await tokLps(engine.generate(PREFIX, { ...greedy, maxTokens: 48, lora: [{ name: 'b' }] }));
+    expect(again.tokens).toEqual((await other).tokens);
+  });
+});
