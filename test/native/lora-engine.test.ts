@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/Engine.js';
 import { Model } from '../../src/engine/Model.js';
 import { NotFoundError } from '../../src/errors.js';
-import { readGguf } from '../../src/gguf/reader.js';
 import type { GenerateResult, ScoreResult } from '../../src/engine/types.js';
-import { mergeF32, tinyBase, writeTestAdapter } from './loraFixtures.js';
+import { makeLora, mergeLora } from '../../src/gguf/lora.js';
+import { tinyBase } from './loraFixtures.js';
 
 /**
  * Tolerance of "adapter on base" vs "adapter merged into an F32 copy of the base": the two compute
@@ -30,22 +30,24 @@ let engine: Engine;
 let adapterA: string;
 let adapterB: string;
 let mergedA: string;
+let mergedAB: string;
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'onramp-lora-engine-'));
   basePath = await tinyBase();
-  const base = await readGguf(basePath);
-  adapterA = await writeTestAdapter(base, { rank: 4, alpha: 8, targets: ['attn_q', 'attn_k', 'attn_v', 'ffn_down'], seed: 11, std: 0.08, out: path.join(tmp, 'a.gguf') });
-  adapterB = await writeTestAdapter(base, { rank: 8, alpha: 4, targets: ['attn_output', 'ffn_up'], seed: 12, std: 0.08, out: path.join(tmp, 'b.gguf') });
-  mergedA = await mergeF32(basePath, adapterA, 0.75, path.join(tmp, 'merged-a.gguf'));
+  // the project's own writer and merge (src/gguf/lora.ts) are the oracle
+  adapterA = await makeLora({ model: basePath, rank: 4, alpha: 8, targets: ['attn_q', 'attn_k', 'attn_v', 'ffn_down'], seed: 11, std: 0.08, output: path.join(tmp, 'a.gguf') });
+  adapterB = await makeLora({ model: basePath, rank: 8, alpha: 4, targets: ['attn_output', 'ffn_up', 'output'], seed: 12, std: 0.08, output: path.join(tmp, 'b.gguf') });
+  mergedA = await mergeLora({ model: basePath, loras: [{ path: adapterA, scale: 0.75 }], output: path.join(tmp, 'merged-a.gguf') });
+  mergedAB = await mergeLora({ model: basePath, loras: [{ path: adapterA, scale: 0.3 }, { path: adapterB, scale: 1.5 }], output: path.join(tmp, 'merged-ab.gguf') });
   model = await Model.load(basePath);
   engine = await Engine.create(model, { parallel: 4, nCtx: 1024, threads: 1 });
   await engine.loras.load('a', adapterA);
   await engine.loras.load('b', adapterB, { scale: 0.5 });
 });
 afterAll(async () => {
+  await engine?.loras.dispose();
   await engine?.dispose();
-  await model?.loras?.dispose?.();
   await model?.dispose();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
@@ -95,6 +97,19 @@ describe('LoRA per request', () => {
       const v1 = e1!.embedding as Float32Array;
       const v2 = e2!.embedding as Float32Array;
       v1.forEach((x, i) => expect(Math.abs(x - v2[i]!)).toBeLessThan(1e-4));
+    } finally {
+      await mEngine.dispose();
+      await mModel.dispose();
+    }
+  });
+
+  it('two adapters at once give the model with both merged', async () => {
+    const both = await engine.score(PREFIX, CANDS, { lora: [{ name: 'a', scale: 0.3 }, { name: 'b', scale: 1.5 }] });
+    const mModel = await Model.load(mergedAB);
+    const mEngine = await Engine.create(mModel, { parallel: 1, nCtx: 512, threads: 1 });
+    try {
+      const merged = await mEngine.score(PREFIX, CANDS);
+      lps(both).forEach((v, i) => expect(Math.abs(v - lps(merged)[i]!)).toBeLessThan(MERGE_TOL_NATS));
     } finally {
       await mEngine.dispose();
       await mModel.dispose();

@@ -1,14 +1,13 @@
 /**
- * Synthetic LoRA adapters and a merge oracle for the LoRA tests, written with src/gguf. When the GGUF area's own
- * LoRA writer/merge exist, the tests prefer them (see `pickMerge`); this file keeps an independent F32 reference.
+ * Test adapters the project's writer (src/gguf/lora.ts makeLora) does not make: another architecture, aLoRA
+ * invocation tokens. Engine tests use makeLora/mergeLora directly.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GgmlType, GgufValueType } from '../../src/gguf/types.js';
 import type { GgufFile } from '../../src/gguf/types.js';
 import { GgufWriter, gv } from '../../src/gguf/writer.js';
-import { readGguf } from '../../src/gguf/reader.js';
 import { fillUniform, hashString, seededRandom } from '../../src/gguf/numeric.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -52,54 +51,6 @@ export async function writeTestAdapter(base: GgufFile, o: TestAdapterOptions): P
   }
   await w.writeFile(o.out, (_t, i) => new Uint8Array(data[i]!.buffer));
   return o.out;
-}
-
-/**
- * Independent merge oracle for F32 bases: W' = W + scale * (alpha / r) * B A, written as a new model file.
- */
-export async function mergeF32(basePath: string, adapterPath: string, scale: number, out: string): Promise<string> {
-  const base = await readGguf(basePath);
-  const lora = await readGguf(adapterPath);
-  const baseBytes = await readFile(basePath);
-  const loraBytes = await readFile(adapterPath);
-  const alpha = Number(lora.metadata.get('adapter.lora.alpha')?.value ?? 0);
-  const f32 = (f: GgufFile, bytes: Buffer, name: string): Float32Array => {
-    const t = f.tensors.find((x) => x.name === name)!;
-    if (t.type !== GgmlType.F32) throw new Error(`${name} is not F32`);
-    return new Float32Array(bytes.buffer.slice(bytes.byteOffset + t.absoluteOffset, bytes.byteOffset + t.absoluteOffset + t.byteSize));
-  };
-  const w = new GgufWriter(base.alignment);
-  for (const [k, e] of base.metadata) {
-    if (k === 'general.alignment') continue;
-    const { offset: _o, ...v } = e;
-    w.set(k, v as Parameters<GgufWriter['set']>[1]);
-  }
-  const datas: Uint8Array[] = [];
-  for (const t of base.tensors) {
-    w.addTensor(t.name, t.shape, t.type);
-    const hasA = lora.tensors.some((x) => x.name === `${t.name}.lora_a`);
-    if (!hasA) {
-      datas.push(baseBytes.subarray(t.absoluteOffset, t.absoluteOffset + t.byteSize));
-      continue;
-    }
-    const W = f32(base, baseBytes, t.name);
-    const A = f32(lora, loraBytes, `${t.name}.lora_a`);
-    const B = f32(lora, loraBytes, `${t.name}.lora_b`);
-    const [nIn, nOut] = [t.shape[0]!, t.shape[1]!];
-    const r = A.length / nIn;
-    const s = alpha ? (scale * alpha) / r : scale;
-    for (let o = 0; o < nOut; o++) {
-      for (let i = 0; i < nIn; i++) {
-        let d = 0;
-        for (let k = 0; k < r; k++) d += B[o * r + k]! * A[k * nIn + i]!;
-        W[o * nIn + i]! += s * d;
-      }
-    }
-    datas.push(new Uint8Array(W.buffer));
-  }
-  await mkdir(path.dirname(out), { recursive: true });
-  await w.writeFile(out, (_t, i) => datas[i]!);
-  return out;
 }
 
 /** The tiny F32 llama used by every LoRA test (cached under .cache/models). */
