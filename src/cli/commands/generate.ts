@@ -3,6 +3,7 @@ import { Engine } from '../../engine/Engine.js';
 import { Model } from '../../engine/Model.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { GenerateOptions } from '../../engine/types.js';
+import { parseLoraSpec } from '../../engine/lora.js';
 
 const num = (name: string) => (v: string): number => {
   const n = Number(v);
@@ -23,6 +24,7 @@ interface GenerateFlags {
   json?: boolean;
   ctx?: number;
   threads?: number;
+  lora: string[];
 }
 
 /**
@@ -47,12 +49,16 @@ export function register(program: Command): void {
     .option('--ctx <n>', 'context size in tokens', num('--ctx'))
     .option('--threads <n>', 'decode threads', num('--threads'))
     .option('--json', 'print one JSON object instead of streaming text')
+    .option('--lora <file[:scale]>', 'apply a LoRA adapter (repeatable; scale defaults to 1)', collect, [])
     .action(async (f: GenerateFlags) => {
+      const loras = f.lora.map((spec, i) => ({ ...parseLoraSpec(spec), name: `lora${i}` }));
       const model = await Model.load(f.model);
       try {
         const engine = await Engine.create(model, { parallel: 1, ...(f.ctx ? { nCtx: f.ctx } : {}), ...(f.threads ? { threads: f.threads } : {}) });
         try {
+          for (const l of loras) await engine.loras.load(l.name, l.path, l.scale === undefined ? {} : { scale: l.scale });
           const opts: GenerateOptions = {
+            ...(loras.length ? { lora: loras.map((l) => ({ name: l.name })) } : {}),
             maxTokens: f.maxTokens,
             ...(f.temperature === undefined ? {} : { temperature: f.temperature }),
             ...(f.topK === undefined ? {} : { topK: f.topK }),
@@ -74,6 +80,7 @@ export function register(program: Command): void {
           }
           if (r.finishReason === 'error') process.exitCode = 1;
         } finally {
+          await engine.loras.dispose();
           await engine.dispose();
         }
       } finally {
