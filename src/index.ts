@@ -60,3 +60,6 @@ export {
   type SentimentClassifier, type SentimentScore, type TopicStats, type ClickExample, type Embedder, type HistoryEntry, type Item as RecommendItem,
   type Ranked as RankedItem,
 } from './apps/index.js';
+export { LoraRegistry, type LoraAdapterInfo, type LoraLease, type LoraBase } from './engine/LoraRegistry.js';
+export { parseLoraSpec, normalizeLoraSelection, assertLoraName, type LoraSpec } from './engine/lora.js';
+export { inspectLoraFile, checkLoraAgainstBase, type LoraFileInfo, type LoraTarget } from './engine/loraCheck.js';
