@@ -67,7 +67,10 @@ export function cmakeDefines(backend, variants) {
     d.GGML_NATIVE = 'OFF';
     d.GGML_CPU_ALL_VARIANTS = 'ON';
   } else {
+    // llama.cpp refuses GGML_NATIVE with GGML_BACKEND_DL on x86 (its runtime feature check needs the variant's
+    // flags), so a build for this machine links the backends into libggml instead of loading them at runtime.
     d.GGML_NATIVE = 'ON';
+    d.GGML_BACKEND_DL = 'OFF';
   }
   if (process.platform !== 'win32') d.CMAKE_BUILD_RPATH = process.platform === 'darwin' ? '@loader_path' : '$ORIGIN';
   return d;
@@ -109,10 +112,12 @@ function main() {
   const prefix = path.resolve(path.dirname(process.execPath), '..');
   const env = { ...process.env };
   if (!env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include', 'node', 'node.h'))) env.npm_config_nodedir = prefix;
-  const args = [cmakeJs, 'build', '-d', llamaSrc, '-O', o.buildDir, '-p', String(o.jobs), ...Object.entries(defines).map(([k, v]) => `--CD${k}=${v}`)];
+  const common = ['-d', llamaSrc, '-O', o.buildDir, '-p', String(o.jobs), ...Object.entries(defines).map(([k, v]) => `--CD${k}=${v}`)];
   log(`building llama.cpp (${o.backend}, ${o.variants} CPU variants, ${o.jobs} jobs) in ${o.buildDir}`);
   const t0 = Date.now();
-  execFileSync(process.execPath, args, { stdio: 'inherit', cwd: root, env });
+  // Configure every time (cheap, and `cmake-js build` alone skips it when a failed configure left a cache).
+  execFileSync(process.execPath, [cmakeJs, 'configure', ...common], { stdio: 'inherit', cwd: root, env });
+  execFileSync(process.execPath, [cmakeJs, 'build', ...common], { stdio: 'inherit', cwd: root, env });
   log(`cmake build finished in ${((Date.now() - t0) / 60000).toFixed(1)} min`);
 
   const libs = findLibs(o.buildDir);
