@@ -5,7 +5,7 @@ export { openFileSource, bufferSource, type ByteSource } from './source.js';
 export { validateGguf, validateGgufBuffer, checkModelInvariants } from './validate.js';
 export * from './metadata.js';
 export { GgufWriter, gv, type GgufWriterTensor } from './writer.js';
-export { seededRandom, toHalf, fromHalf, encodeFloats, decodeFloats } from './numeric.js';
+export { seededRandom, seededU32, uniformNoise, toHalf, fromHalf, encodeFloats, decodeFloats } from './numeric.js';
 export {
   makeSyntheticModel, resolveShape, resolveVocab, tokenizerMetadata, planTensors, modelCacheDir, MODEL_SHAPES,
   type ModelShape, type SyntheticModelOptions,

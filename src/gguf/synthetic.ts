@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from '../errors.js';
-import { encodeFloats, fillUniform, hashString, seededRandom } from './numeric.js';
+import { hashString, seededU32, toHalf, uniformNoise } from './numeric.js';
 import { readGguf } from './reader.js';
 import { GgmlType, GgufValueType, type GgufFile, type GgufMetadataValue } from './types.js';
 import { GgufWriter, gv } from './writer.js';
@@ -56,7 +56,7 @@ const packageRoot = path.resolve(here, '..', '..');
 export const modelCacheDir = (): string => process.env.ONRAMP_CACHE_DIR ?? path.join(packageRoot, '.cache', 'models');
 /** deps/llama.cpp/models of the bundled source (`ONRAMP_LLAMA_MODELS_DIR` overrides). */
 export const vocabDir = (): string => process.env.ONRAMP_LLAMA_MODELS_DIR ?? path.join(packageRoot, 'deps', 'llama.cpp', 'models');
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 
 /**
  * Resolves a shape name, JSON string or partial shape to a full shape, validating every field.
@@ -159,13 +159,15 @@ const CHUNK = 1 << 20;
 
 async function* tensorData(p: TensorPlan, type: number, seed: number, std: number): AsyncGenerator<Uint8Array> {
   const n = p.shape.reduce((a, b) => a * b, 1);
-  const rand = seededRandom(hashString(p.name, seed >>> 0));
-  const enc = type === GgmlType.F16 ? 'f16' : 'f32';
+  const next = seededU32(hashString(p.name, seed >>> 0));
+  const f16 = type === GgmlType.F16;
+  const noise = p.kind === 'norm' ? undefined : uniformNoise(p.kind === 'bias' ? std * 0.5 : std, f16 ? 'f16' : 'f32');
   for (let done = 0; done < n; done += CHUNK) {
-    const buf = new Float32Array(Math.min(CHUNK, n - done));
-    if (p.kind === 'norm') buf.fill(1);
-    else fillUniform(buf, rand, p.kind === 'bias' ? std * 0.5 : std);
-    yield encodeFloats(buf, enc);
+    const len = Math.min(CHUNK, n - done);
+    const buf = f16 ? new Uint16Array(len) : new Float32Array(len);
+    if (noise) noise.fill(buf, next);
+    else buf.fill(f16 ? toHalf(1) : 1);
+    yield new Uint8Array(buf.buffer);
   }
 }
 

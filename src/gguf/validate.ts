@@ -92,7 +92,8 @@ function checkHyperparameters(file: GgufFile, arch: string): void {
   if (heads && kv && kvEntry) {
     kv.forEach((k, i) => {
       const h = heads[heads.length === 1 ? 0 : i] ?? 0;
-      if (h > 0 && (k === 0 || h % k !== 0)) fail(file, kvEntry, `'${p('attention.head_count')}' ${h} is not a multiple of '${p('attention.head_count_kv')}' ${k}`);
+      const zeroKvAllowed = arch !== 'llama' && arch !== 'qwen2';
+      if (h > 0 && ((k === 0 && !zeroKvAllowed) || (k > 0 && h % k !== 0))) fail(file, kvEntry, `'${p('attention.head_count')}' ${h} is not a multiple of '${p('attention.head_count_kv')}' ${k}`);
     });
   }
   const scaling = file.metadata.get(p('rope.scaling.type'));
