@@ -45,6 +45,16 @@ describe('Model.load', () => {
     await m.dispose();
   });
 
+  it('a synthetic model reports the shape it was written with', async () => {
+    const file = await makeSyntheticModel({ shape: { layers: 3, hidden: 128, heads: 4, kvHeads: 2, ff: 256, contextLength: 777 }, vocab: 'llama-spm', vocabLimit: 600, seed: 5 });
+    await using m = await Model.load(file);
+    expect(m.info).toMatchObject({ architecture: 'llama', blockCount: 3, embeddingLength: 128, contextLength: 777, vocabSize: 600, fileType: 'F32' });
+    expect(m.info.name).toBe('onramp synthetic llama 3x128');
+    expect(m.metadata['onramp.synthetic.seed']).toBe('5');
+    const params = 600 * 128 * 2 + 3 * (128 * 128 * 2 + 2 * 128 * 64 + 3 * 128 * 256 + 2 * 128) + 128;
+    expect(m.info.parameters).toBe(params);
+  });
+
   it('applies metadata overrides', async () => {
     // llama.cpp applies overrides to the keys it reads (hyperparameters, tokenizer flags), not to general.*
     await using m = await Model.load(llama2TinyPath, { overrides: { 'llama.context_length': 1234, 'tokenizer.ggml.add_bos_token': false } });
