@@ -4,6 +4,7 @@
  */
 import type { EngineLike } from '../engine/types.js';
 import { ConfigError } from '../errors.js';
+import { concatMapped, mapSpan } from '../preprocess/offsets.js';
 import { HeadRunner } from './heads/HeadRunner.js';
 import { baseExplanation, prepareInput } from './prepare.js';
 import type { TaskPack } from './pack.js';
@@ -45,13 +46,21 @@ export async function headProbabilities(pack: TaskPack, input: TaskInput, opts: 
   const prep = prepareInput(pack, input, opts.engine);
   const explanation = baseExplanation(pack, prep);
   const t1 = performance.now();
-  const [pred] = await head.predict([prep.pieces.map((p) => p.text).join(' ')], opts.signal ? { signal: opts.signal } : {});
+  const joined = concatMapped(prep.pieces, ' ');
+  const [pred] = await head.predict([joined.text], { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.explain ? { explain: opts.explain } : {}) });
   explanation.timings.engineMs = performance.now() - t1;
   if (!pred || (pred.kind !== 'softmax' && pred.kind !== 'sigmoid')) throw new ConfigError(`head of task ${pack.id} does not predict labels`, { field: 'head' });
   const byLabel = new Map(pred.scores.map((s) => [s.label, s.score]));
   const missing = pack.labels.find((l) => !byLabel.has(l.name));
   if (missing) throw new ConfigError(`head has no label '${missing.name}'`, { field: 'head', ...(pack.file ? { file: pack.file } : {}) });
   explanation.scorer = 'head';
+  const words = pred.explanation?.words;
+  if (words) {
+    explanation.importantWords = words.map((w) => {
+      const o = mapSpan(joined, w.start, w.end);
+      return { text: joined.original.slice(o.start, o.end), start: o.start, end: o.end, importance: w.importance };
+    });
+  }
   explanation.timings.totalMs = performance.now() - t0;
   return { probs: pack.labels.map((l) => byLabel.get(l.name)!), explanation };
 }

@@ -40,6 +40,11 @@ export interface Explanation {
   raw?: string;
   /** NER: entities the model produced that were not found in the text (dropped). */
   droppedEntities?: { text: string; label: string; reason: string }[];
+  /**
+   * Head scoring with `explain`: the words that mattered most, by leave-one-word-out occlusion (docs/heads.md),
+   * importance = drop of the predicted label's probability without the word; offsets into the original input.
+   */
+  importantWords?: { text: string; start: number; end: number; importance: number }[];
 }
 
 export interface ClassifyResult {
@@ -101,7 +106,7 @@ export type TaskResult = ClassifyResult | MultilabelResult | ExtractResult | Ner
  * with this shape can replace prompt scoring (tests, remote heads).
  */
 export interface HeadRunnerLike {
-  predict(texts: string[], opts?: { signal?: AbortSignal }): Promise<HeadPrediction[]>;
+  predict(texts: string[], opts?: { signal?: AbortSignal; explain?: boolean | number }): Promise<HeadPrediction[]>;
 }
 
 export interface RunTaskOptions {
@@ -109,6 +114,8 @@ export interface RunTaskOptions {
   signal?: AbortSignal;
   /** Use this head instead of the pack's `head` file (or instead of prompt scoring). */
   head?: HeadRunnerLike;
+  /** With a head: explain the prediction by word occlusion (true = top 5 words, or this many). */
+  explain?: boolean | number;
   /** Override the pack's softmax temperature (e.g. one fitted with fitTemperature). */
   temperature?: number;
   /** Opens the pack's head file; default HeadRunner.create from src/tasks/heads. */

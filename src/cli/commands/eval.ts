@@ -11,7 +11,8 @@ import type { EngineLike } from '../../engine/types.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { formatConfusionMatrix } from '../../eval/confusion.js';
 import { loadDataset, parseLabelMap } from '../../eval/readers.js';
-import { evaluateClassification, evaluateNer, promptPredictor, type ClassPredictor } from '../../tasks/evaluate.js';
+import { evaluateClassification, evaluateNer, headPredictor, promptPredictor, type ClassPredictor } from '../../tasks/evaluate.js';
+import { HeadRunner } from '../../tasks/heads/HeadRunner.js';
 import { builtinTaskDir, resolvePackArg } from '../../tasks/registry.js';
 import { fitTemperature, softmax } from '../../tasks/scoring.js';
 import type { TaskPack } from '../../tasks/pack.js';
@@ -31,13 +32,15 @@ interface Opts {
   temperature?: string;
   fitTemperature?: boolean;
   progress: boolean;
+  head?: string;
 }
 
 /**
  * Chooses how labels are predicted: prompt scoring by default. A trained head (--head) plugs in here with
  * `headPredictor(await HeadRunner.create(engine, file), labels)` from src/tasks/evaluate.ts.
  */
-export async function predictorFor(pack: TaskPack, engine: EngineLike, o: { temperature?: number; concurrency: number }): Promise<ClassPredictor> {
+export async function predictorFor(pack: TaskPack, engine: EngineLike, o: { temperature?: number; concurrency: number; head?: string }): Promise<ClassPredictor> {
+  if (o.head) return headPredictor(await HeadRunner.create(engine, o.head), pack.labels.map((l) => l.name));
   return promptPredictor(pack, { engine, ...(o.temperature ? { temperature: o.temperature } : {}) }, o.concurrency);
 }
 
@@ -70,6 +73,7 @@ export function register(program: Command): void {
     .option('--fit-temperature', 'also fit a softmax temperature on this data (reports NLL before/after)')
     .option('--parallel <n>', 'engine slots (concurrent requests)', '4')
     .option('--threads <n>', 'decode threads (default: the engine default)')
+    .option('--head <file>', 'score labels with this trained head (onramp train-head) instead of prompt scoring')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print one JSON document: report + per-example predictions')
     .action(async (o: Opts) => {
@@ -114,7 +118,7 @@ export function register(program: Command): void {
         if (!examples.some((e) => labels.has(Array.isArray(e.label) ? e.label[0] ?? '' : e.label))) {
           process.stderr.write(`onramp: warning: no gold label matches the pack's labels (${[...labels].slice(0, 5).join(', ')}…); use --label-map\n`);
         }
-        const predictor = await predictorFor(pack, engine, { ...(temperature ? { temperature } : {}), concurrency: parallel });
+        const predictor = await predictorFor(pack, engine, { ...(temperature ? { temperature } : {}), concurrency: parallel, ...(o.head ? { head: o.head } : {}) });
         const bar = progressBar(o.progress, examples.length);
         const ev = await evaluateClassification(predictor, examples, { batchSize: Math.max(parallel * 2, 8), ...(pack.thresholds.abstain !== undefined ? { abstain: pack.thresholds.abstain } : {}), onProgress: (n) => bar.update(n) });
         bar.stop();

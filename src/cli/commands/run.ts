@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { Engine } from '../../engine/Engine.js';
 import { Model } from '../../engine/Model.js';
 import { InvalidArgumentError } from '../../errors.js';
+import { HeadRunner } from '../../tasks/heads/HeadRunner.js';
 import { builtinTaskDir, resolvePackArg } from '../../tasks/registry.js';
 import { runTask } from '../../tasks/runTask.js';
 import type { TaskPack } from '../../tasks/pack.js';
@@ -21,6 +22,8 @@ interface Opts {
   temperature?: string;
   parallel: string;
   threads?: string;
+  head?: string;
+  explain?: boolean;
 }
 
 /** Engine options that fit a pack: enough scoring sequences for all verbalizers in one round. */
@@ -64,6 +67,8 @@ export function register(program: Command): void {
     .option('--temperature <T>', 'softmax temperature for label scoring')
     .option('--parallel <n>', 'engine slots', '1')
     .option('--threads <n>', 'decode threads (default: the engine default)')
+    .option('--head <file>', 'score labels with this trained head (onramp train-head) instead of the pack\'s scorer')
+    .option('--explain', 'with a head: add the words that mattered most (occlusion) to the explanation')
     .option('--json', 'print the result with its explanation as one JSON document')
     .action(async (packArg: string, o: Opts) => {
       const pack = resolvePackArg(packArg, [builtinTaskDir()]);
@@ -80,7 +85,8 @@ export function register(program: Command): void {
       try {
         const engine = await Engine.create(model, engineOptionsFor(pack, Number(o.parallel) || 1, o.threads));
         try {
-          const r = await runTask(pack, Object.keys(fields).length ? { text, fields } : text, { engine, ...(temperature ? { temperature } : {}) });
+          const head = o.head ? await HeadRunner.create(engine, o.head) : undefined;
+          const r = await runTask(pack, Object.keys(fields).length ? { text, fields } : text, { engine, ...(temperature ? { temperature } : {}), ...(head ? { head } : {}), ...(o.explain ? { explain: true } : {}) });
           process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : formatResult(r) + '\n');
         } finally {
           await engine.dispose();
