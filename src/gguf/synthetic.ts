@@ -52,8 +52,8 @@ export interface SyntheticModelOptions {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const packageRoot = path.resolve(here, '..', '..');
-/** Where cached synthetic models go (`ONRAMP_CACHE_DIR` or <repo>/.cache/models). */
-export const modelCacheDir = (): string => process.env.ONRAMP_CACHE_DIR ?? path.join(packageRoot, '.cache', 'models');
+/** Where cached synthetic models go: `$ONRAMP_CACHE_DIR/models`, else <repo>/.cache/models. */
+export const modelCacheDir = (): string => path.join(process.env.ONRAMP_CACHE_DIR ?? path.join(packageRoot, '.cache'), 'models');
 /** deps/llama.cpp/models of the bundled source (`ONRAMP_LLAMA_MODELS_DIR` overrides). */
 export const vocabDir = (): string => process.env.ONRAMP_LLAMA_MODELS_DIR ?? path.join(packageRoot, 'deps', 'llama.cpp', 'models');
 const GENERATOR_VERSION = 2;

@@ -45,7 +45,7 @@ describe('synthetic models', () => {
     process.env.ONRAMP_CACHE_DIR = dir;
     try {
       const a = await makeSyntheticModel({ shape: { arch: 'qwen2', layers: 1 }, vocab: 'llama-spm', vocabLimit: 280, seed: 3, type: 'f16' });
-      expect(path.dirname(a)).toBe(dir);
+      expect(path.dirname(a)).toBe(path.join(dir, 'models'));
       const mtime = statSync(a).mtimeMs;
       const again = await makeSyntheticModel({ shape: { arch: 'qwen2', layers: 1 }, vocab: 'llama-spm', vocabLimit: 280, seed: 3, type: 'f16' });
       expect(again).toBe(a);
