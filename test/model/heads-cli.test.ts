@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/index.js';
 import { storiesPath } from './helpers.js';
@@ -46,5 +47,18 @@ describe('onramp train-head', () => {
       '-o', path.join(dir, 'x.json'), '--epochs', '1', '--no-progress']);
     expect(process.exitCode).toBe(1);
     expect(err.join('')).toMatch(/CONFIG: .*unknown label "0"/);
+  });
+
+  it('runs the ready customer-service pack with its shipped head and explains the prediction', async () => {
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+    const packFile = fileURLToPath(new URL('../../models/apps/customer-service/pack.yaml', import.meta.url));
+    await main(['node', 'onramp', 'run', packFile, '--model', storiesPath, '--text', 'I lost my card ending in 4821', '--explain', '--json']);
+    expect(process.exitCode ?? 0).toBe(0);
+    const r = JSON.parse(out.join('')) as { label: string; labels: unknown[]; explanation: { scorer: string; importantWords: { text: string; start: number }[] } };
+    expect(r.labels).toHaveLength(8);
+    expect(r.explanation.scorer).toBe('head');
+    expect(r.explanation.importantWords.length).toBeGreaterThan(0);
+    for (const w of r.explanation.importantWords) expect('I lost my card ending in 4821'.slice(w.start, w.start + w.text.length)).toBe(w.text);
   });
 });
