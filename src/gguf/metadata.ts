@@ -35,7 +35,12 @@ export function metaString(file: GgufFile, key: string): string | undefined {
   return v && v.type === GgufValueType.STRING && typeof v.value === 'string' ? v.value : undefined;
 }
 
-/** The model architecture (`general.architecture`), or undefined. */
+/**
+ * The model architecture (`general.architecture`), or undefined.
+ *
+ * @example
+ * architectureOf(file) // 'qwen2'
+ */
 export function architectureOf(file: GgufFile): string | undefined {
   return metaString(file, 'general.architecture');
 }
@@ -62,7 +67,12 @@ export function parameterCount(file: GgufFile): number {
   return file.tensors.reduce((s, t) => s + t.elements, 0);
 }
 
-/** Vocabulary size: `<arch>.vocab_size`, else the length of `tokenizer.ggml.tokens`. */
+/**
+ * Vocabulary size: `<arch>.vocab_size`, else the length of `tokenizer.ggml.tokens`.
+ *
+ * @example
+ * vocabSizeOf(file) // 151936
+ */
 export function vocabSizeOf(file: GgufFile): number | undefined {
   const arch = architectureOf(file);
   const n = arch ? metaNumber(file, `${arch}.vocab_size`) : undefined;

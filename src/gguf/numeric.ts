@@ -55,7 +55,12 @@ export function uniformNoise(std: number, type: 'f32' | 'f16'): { fill(out: Floa
   };
 }
 
-/** FNV-1a hash of a string, used to derive per-tensor seeds. */
+/**
+ * FNV-1a hash of a string, used to derive per-tensor seeds.
+ *
+ * @example
+ * seededU32(hashString('blk.0.attn_q.weight', seed))
+ */
 export function hashString(s: string, seed = 0x811c9dc5): number {
   let h = seed >>> 0;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
@@ -124,7 +129,12 @@ export function fromHalf(h: number): number {
   return sign * (1 + m / 1024) * 2 ** (e - 15);
 }
 
-/** Encodes floats as F32 or F16 little-endian bytes. */
+/**
+ * Encodes floats as F32 or F16 little-endian bytes.
+ *
+ * @example
+ * encodeFloats(new Float32Array([1, 2]), 'f16') // 4 bytes
+ */
 export function encodeFloats(values: Float32Array, type: 'f32' | 'f16'): Uint8Array {
   if (type === 'f32') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const out = new Uint16Array(values.length);
@@ -132,7 +142,12 @@ export function encodeFloats(values: Float32Array, type: 'f32' | 'f16'): Uint8Ar
   return new Uint8Array(out.buffer);
 }
 
-/** Decodes F32 or F16 little-endian bytes into floats. */
+/**
+ * Decodes F32 or F16 little-endian bytes into floats.
+ *
+ * @example
+ * decodeFloats(await readTensorBytes(path, t), 'f16')
+ */
 export function decodeFloats(bytes: Uint8Array, type: 'f32' | 'f16'): Float32Array {
   const copy = new Uint8Array(bytes);
   if (type === 'f32') return new Float32Array(copy.buffer, 0, copy.byteLength / 4);

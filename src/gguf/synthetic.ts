@@ -101,7 +101,12 @@ export function resolveVocab(vocab: string): string {
   return p;
 }
 
-/** Every `tokenizer.*` entry of a GGUF file, optionally truncated to the first `limit` tokens (SPM only). */
+/**
+ * Every `tokenizer.*` entry of a GGUF file, optionally truncated to the first `limit` tokens (SPM only).
+ *
+ * @example
+ * const tok = tokenizerMetadata(await readGguf(resolveVocab('llama-spm')), 300)
+ */
 export function tokenizerMetadata(vocab: GgufFile, limit?: number): Map<string, GgufMetadataValue> {
   const out = new Map<string, GgufMetadataValue>();
   for (const [k, e] of vocab.metadata) {
@@ -129,7 +134,12 @@ interface TensorPlan {
   kind: 'weight' | 'norm' | 'bias';
 }
 
-/** The tensor list of a llama/qwen2 model in llama.cpp's naming. */
+/**
+ * The tensor list of a llama/qwen2 model in llama.cpp's naming (ggml shape order).
+ *
+ * @example
+ * planTensors(resolveShape('tiny'), 32000)[0] // { name: 'token_embd.weight', shape: [64, 32000], kind: 'weight' }
+ */
 export function planTensors(s: ModelShape, nVocab: number): TensorPlan[] {
   const kv = (s.hidden / s.heads) * s.kvHeads;
   const t: TensorPlan[] = [{ name: 'token_embd.weight', shape: [s.hidden, nVocab], kind: 'weight' }];

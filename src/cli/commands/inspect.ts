@@ -30,7 +30,12 @@ function fmtValue(v: GgufJsonValue): string {
   return s.length > 100 ? `${s.slice(0, 97)}...` : s;
 }
 
-/** Human-readable report of a GGUF summary. */
+/**
+ * Human-readable report of a GGUF summary.
+ *
+ * @example
+ * console.log(formatSummary(summarizeGguf(await validateGguf('model.gguf'))))
+ */
 export function formatSummary(s: GgufSummary, showTensors = true): string {
   const lines: string[] = [];
   const row = (k: string, v: unknown): void => {
