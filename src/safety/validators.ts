@@ -108,9 +108,9 @@ export function cnRegionValid(code: string): boolean {
   return /^\d{6}$/.test(code) && CN_PROVINCES.has(code.slice(0, 2)) && code.slice(2) !== '0000';
 }
 
-/** True for a real calendar date (Gregorian) within [1900, maxYear]. */
-export function dateValid(y: number, m: number, d: number, maxYear = new Date().getUTCFullYear()): boolean {
-  if (y < 1900 || y > maxYear || m < 1 || m > 12 || d < 1) return false;
+/** True for a real calendar date (Gregorian) within [minYear, maxYear]. */
+export function dateValid(y: number, m: number, d: number, maxYear = new Date().getUTCFullYear(), minYear = 1850): boolean {
+  if (y < minYear || y > maxYear || m < 1 || m > 12 || d < 1) return false;
   const days = [31, (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
   return d <= days[m - 1]!;
 }

@@ -45,31 +45,34 @@ export function createEncodedPayloadRule(opts: { depth?: number } = {}): Rule {
   };
   const scanBlocks = (text: string, depth: number): Finding[] => {
     const out: Finding[] = [];
-    for (const re of text.includes('\\x') ? [BLOCK, ESCAPED_HEX] : [BLOCK]) {
+    // nested calls (decoded text is rescanned) must not share lastIndex with the outer loop: own regexes per depth
+    const block = depth === 1 ? BLOCK : new RegExp(BLOCK.source, 'g');
+    const escaped = depth === 1 ? ESCAPED_HEX : new RegExp(ESCAPED_HEX.source, 'g');
+    for (const re of text.includes('\\x') ? [block, escaped] : [block]) {
       re.lastIndex = 0;
       for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-        const block = m[0];
+        const found = m[0];
         let kind: 'hex' | 'base64';
         let buf: Buffer;
-        if (re === ESCAPED_HEX) {
+        if (re === escaped) {
           kind = 'hex';
-          buf = Buffer.from(block.replace(/\\x/g, ''), 'hex');
-        } else if (HEX_ONLY.test(block)) {
+          buf = Buffer.from(found.replace(/\\x/g, ''), 'hex');
+        } else if (HEX_ONLY.test(found)) {
           kind = 'hex';
-          buf = Buffer.from(block, 'hex');
+          buf = Buffer.from(found, 'hex');
         } else {
           // plain words and identifiers are not base64 payloads: need a digit, + or /, or mixed case
-          if (!/[0-9+/]/.test(block) && !(/[a-z]/.test(block) && /[A-Z]/.test(block))) continue;
+          if (!/[0-9+/]/.test(found) && !(/[a-z]/.test(found) && /[A-Z]/.test(found))) continue;
           kind = 'base64';
-          buf = Buffer.from(block, BASE64URL.test(block) ? 'base64url' : 'base64');
+          buf = Buffer.from(found, BASE64URL.test(found) ? 'base64url' : 'base64');
         }
         const decoded = asText(buf);
         if (decoded === undefined) continue;
         const inj = decodeScan(decoded, depth);
         out.push(
           inj > 0
-            ? { start: m.index, end: m.index + block.length, entity: 'ENCODED_INJECTION', score: inj, ruleId: 'encoded-payload', evidence: `${kind}+injection` }
-            : { start: m.index, end: m.index + block.length, entity: 'ENCODED_PAYLOAD', score: 0.3, ruleId: 'encoded-payload', evidence: kind },
+            ? { start: m.index, end: m.index + found.length, entity: 'ENCODED_INJECTION', score: inj, ruleId: 'encoded-payload', evidence: `${kind}+injection` }
+            : { start: m.index, end: m.index + found.length, entity: 'ENCODED_PAYLOAD', score: 0.3, ruleId: 'encoded-payload', evidence: kind },
         );
       }
     }
