@@ -5,7 +5,7 @@
  * with the same concurrency. Reports req/s, tokens/s, p50/p99 latency and the HTTP (+ safety) overhead.
  *
  *   npm run build:ts && node bench/server.mjs [--model file.gguf] [--connections 16] [--tokens 64]
- *       [--duration 20] [--threads 2] [--write]
+ *       [--duration 20] [--threads n] [--rounds 2] [--write]
  *
  * Default model: a synthetic Qwen2.5-0.5B-shaped model quantized to Q4_K_M (made once under .cache/models;
  * speed does not depend on the weight values). --write appends the results to docs/benchmarks.md ("Server").
@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '20' },
     // One fewer than the cores: ggml's thread barrier spins, and oversubscribed threads collapse throughput.
     threads: { type: 'string', default: String(Math.max(1, Math.min(os.availableParallelism() - 1, 8))) },
+    rounds: { type: 'string', default: '2' },
     write: { type: 'boolean', default: false },
   },
 });
@@ -41,6 +42,7 @@ const conns = Number(args.connections);
 const tokens = Number(args.tokens);
 const duration = Number(args.duration);
 const threads = Number(args.threads);
+const rounds = Number(args.rounds);
 const log = (m) => process.stderr.write(`[bench:server] ${m}\n`);
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -81,9 +83,10 @@ async function closedLoop(seconds, fn) {
 }
 
 /** autocannon in its own process, so the load generator does not share the server's event loop. */
-function cannon(url, body) {
+function cannon(url, body, amount) {
   const cli = path.join(repo, 'node_modules', 'autocannon', 'autocannon.js');
-  const argv = [cli, '-j', '-c', String(conns), '-d', String(duration), '-m', 'POST', '-H', 'content-type=application/json', '-b', JSON.stringify(body), url];
+  const run = amount ? ['-a', String(amount)] : ['-d', String(duration)];
+  const argv = [cli, '-j', '-c', String(conns), ...run, '-t', '600', '-m', 'POST', '-H', 'content-type=application/json', '-b', JSON.stringify(body), url];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, argv, { maxBuffer: 1 << 24 }, (err, stdout) => {
       if (err) return reject(err);
@@ -106,20 +109,55 @@ const gen = { maxTokens: tokens, temperature: 0, ignoreEos: true };
 // warm-up (prefix cache, page-in)
 await Promise.all(Array.from({ length: conns }, () => engine.chat(messages, gen).result));
 
-log('direct engine.chat ...');
-const direct = await closedLoop(duration, async () => {
-  const r = await engine.chat(messages, gen).result;
-  if (r.finishReason === 'error') throw new Error(r.error?.message);
-});
-
 const safety = safetyService(undefined);
 const srv = await startServer(
   { host: '127.0.0.1', port: 0, apiKeys: [], insecure: false, cors: [], bodyLimit: 1 << 20, timeoutMs: 0, rateLimit: 0, graceMs: 1000, adapterDirs: [] },
   { engine, safety },
 );
-log(`HTTP ${srv.url}/v1/chat/completions ...`);
 const chatBody = { model: 'bench', messages, max_tokens: tokens, temperature: 0, ignore_eos: true };
-const http = await cannon(`${srv.url}/v1/chat/completions`, chatBody);
+// Direct and HTTP runs alternate (A B A B ...): on a shared machine the load drifts between runs.
+const directRuns = [];
+const httpRuns = [];
+const fetchRuns = [];
+for (let round = 0; round < rounds; round++) {
+  log(`round ${round + 1}/${rounds}: direct engine.chat ...`);
+  const d = await closedLoop(duration, async () => {
+    const r = await engine.chat(messages, gen).result;
+    if (r.finishReason === 'error') throw new Error(r.error?.message);
+  });
+  directRuns.push(d);
+  log(`round ${round + 1}/${rounds}: HTTP ${srv.url}/v1/chat/completions (${d.requests} requests) ...`);
+  // The same number of requests as the direct run: a time-boxed run would drop the requests in flight at the end.
+  const h = await cannon(`${srv.url}/v1/chat/completions`, chatBody, d.requests);
+  h.wall = (Date.parse(h.finish) - Date.parse(h.start)) / 1000 || h.duration;
+  httpRuns.push(h);
+  log(`round ${round + 1}/${rounds}: HTTP from an in-process fetch client ...`);
+  fetchRuns.push(
+    await closedLoop(duration, async () => {
+      const r = await fetch(`${srv.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(chatBody) });
+      const j = await r.json();
+      if (!r.ok || j.usage?.completion_tokens !== tokens) throw new Error(`HTTP ${r.status}`);
+    }),
+  );
+}
+const fetched = { requests: fetchRuns.reduce((a, r) => a + r.requests, 0), wall: fetchRuns.reduce((a, r) => a + r.wall, 0), p50: pct(fetchRuns.map((r) => r.p50), 50), p99: Math.max(...fetchRuns.map((r) => r.p99)), errors: fetchRuns.reduce((a, r) => a + r.errors, 0) };
+fetched.rps = fetched.requests / fetched.wall;
+const sum = (xs, f) => xs.reduce((a, x) => a + f(x), 0);
+const direct = {
+  requests: sum(directRuns, (r) => r.requests),
+  wall: sum(directRuns, (r) => r.wall),
+  errors: sum(directRuns, (r) => r.errors),
+  p50: pct(directRuns.map((r) => r.p50), 50),
+  p99: Math.max(...directRuns.map((r) => r.p99)),
+};
+direct.rps = direct.requests / direct.wall;
+const http = {
+  requests: { total: sum(httpRuns, (r) => r.requests.total) },
+  latency: { p50: pct(httpRuns.map((r) => r.latency.p50), 50), p99: Math.max(...httpRuns.map((r) => r.latency.p99)) },
+  non2xx: sum(httpRuns, (r) => r.non2xx),
+  errors: sum(httpRuns, (r) => r.errors),
+};
+const httpWall = sum(httpRuns, (r) => r.wall);
 
 const scanText =
   'Hello, I am Li Wei, reach me at li.wei@example.com or +86 138 1234 5678. My card is 4111 1111 1111 1111 and the ' +
@@ -134,7 +172,7 @@ await srv.close(1000);
 await engine.dispose();
 await model.dispose();
 
-const httpRps = http.requests.average;
+const httpRps = http.requests.total / httpWall;
 const res = {
   model: path.basename(file),
   cpu: os.cpus()[0]?.model ?? 'unknown',
@@ -145,16 +183,19 @@ const res = {
   duration,
   threads,
   chat: {
-    direct: { rps: direct.rps, tokensPerSec: direct.rps * tokens, p50: direct.p50, p99: direct.p99, errors: direct.errors },
-    http: { rps: httpRps, tokensPerSec: (http.requests.total * tokens) / duration, p50: http.latency.p50, p99: http.latency.p99, non2xx: http.non2xx, errors: http.errors },
+    direct: { rps: direct.rps, tokensPerSec: direct.rps * tokens, requests: direct.requests, wall: direct.wall, p50: direct.p50, p99: direct.p99, errors: direct.errors },
+    fetch: { rps: fetched.rps, tokensPerSec: fetched.rps * tokens, requests: fetched.requests, wall: fetched.wall, p50: fetched.p50, p99: fetched.p99, errors: fetched.errors },
+    http: { rps: httpRps, tokensPerSec: httpRps * tokens, requests: http.requests.total, wall: httpWall, p50: http.latency.p50, p99: http.latency.p99, non2xx: http.non2xx, errors: http.errors },
   },
   scan: {
     direct: { rps: scanDirect.rps, p50: scanDirect.p50, p99: scanDirect.p99 },
     http: { rps: scanHttp.requests.average, p50: scanHttp.latency.p50, p99: scanHttp.latency.p99, non2xx: scanHttp.non2xx },
   },
 };
+res.rounds = directRuns.map((d, i) => ({ directTokensPerSec: (d.requests * tokens) / d.wall, httpTokensPerSec: (httpRuns[i].requests.total * tokens) / httpRuns[i].wall, fetchTokensPerSec: (fetchRuns[i].requests * tokens) / fetchRuns[i].wall }));
 res.overhead = {
   httpThroughputPct: 100 * (1 - res.chat.http.tokensPerSec / res.chat.direct.tokensPerSec),
+  fetchThroughputPct: 100 * (1 - res.chat.fetch.tokensPerSec / res.chat.direct.tokensPerSec),
   httpP50Pct: 100 * (res.chat.http.p50 / res.chat.direct.p50 - 1),
   safetyScanPerRequestMs: scanPerRequestMs,
   safetyPctOfRequest: (100 * scanPerRequestMs) / res.chat.direct.p50,
@@ -165,18 +206,21 @@ const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const md = `
 ## Server
 
-\`npm run build:ts && node bench/server.mjs --duration ${duration} --connections ${conns} --tokens ${tokens} --threads ${threads}\`
+\`npm run build:ts && node bench/server.mjs${args.model ? ` --model ${path.basename(args.model)}` : ''} --duration ${duration} --connections ${conns} --tokens ${tokens} --threads ${threads} --rounds ${rounds}\`
 (${new Date().toISOString().slice(0, 10)}, ${res.cpu}, ${res.cores} cores, load average ${res.loadavg} at the end; model ${res.model};
 parallel ${conns} slots, ignore_eos, greedy.)
 
 | run | req/s | tokens/s | p50 ms | p99 ms | errors |
 |---|---|---|---|---|---|
-| engine.chat direct, ${conns} concurrent | ${f(res.chat.direct.rps, 2)} | ${f(res.chat.direct.tokensPerSec)} | ${f(res.chat.direct.p50, 0)} | ${f(res.chat.direct.p99, 0)} | ${res.chat.direct.errors} |
-| POST /v1/chat/completions, autocannon ${conns} conns | ${f(res.chat.http.rps, 2)} | ${f(res.chat.http.tokensPerSec)} | ${f(res.chat.http.p50, 0)} | ${f(res.chat.http.p99, 0)} | ${res.chat.http.non2xx + res.chat.http.errors} |
+| engine.chat direct, ${conns} concurrent (${res.chat.direct.requests} requests) | ${f(res.chat.direct.rps, 2)} | ${f(res.chat.direct.tokensPerSec)} | ${f(res.chat.direct.p50, 0)} | ${f(res.chat.direct.p99, 0)} | ${res.chat.direct.errors} |
+| POST /v1/chat/completions, autocannon ${conns} conns (${res.chat.http.requests} requests) | ${f(res.chat.http.rps, 2)} | ${f(res.chat.http.tokensPerSec)} | ${f(res.chat.http.p50, 0)} | ${f(res.chat.http.p99, 0)} | ${res.chat.http.non2xx + res.chat.http.errors} |
+| POST /v1/chat/completions, in-process fetch, ${conns} concurrent (${res.chat.fetch.requests} requests) | ${f(res.chat.fetch.rps, 2)} | ${f(res.chat.fetch.tokensPerSec)} | ${f(res.chat.fetch.p50, 0)} | ${f(res.chat.fetch.p99, 0)} | ${res.chat.fetch.errors} |
 | safety scan direct (${scanText.length} chars) | ${f(res.scan.direct.rps, 0)} | - | ${f(res.scan.direct.p50, 2)} | ${f(res.scan.direct.p99, 2)} | - |
 | POST /v1/safety/scan, autocannon ${conns} conns | ${f(res.scan.http.rps, 0)} | - | ${f(res.scan.http.p50, 0)} | ${f(res.scan.http.p99, 0)} | ${res.scan.http.non2xx} |
 
-HTTP overhead on chat throughput: ${f(res.overhead.httpThroughputPct, 2)} % (target < 2 %); on p50 latency: ${f(res.overhead.httpP50Pct, 2)} %.
+HTTP overhead on chat throughput: ${f(res.overhead.httpThroughputPct, 2)} % with autocannon in a second process,
+${f(res.overhead.fetchThroughputPct, 2)} % with an in-process fetch client (target < 2 %); on p50 latency (autocannon): ${f(res.overhead.httpP50Pct, 2)} %.
+Per-round tokens/s (direct / autocannon / fetch): ${res.rounds.map((r) => `${f(r.directTokensPerSec)} / ${f(r.httpTokensPerSec)} / ${f(r.fetchTokensPerSec)}`).join('; ')}.
 A safety scan of the prompt costs ${f(res.overhead.safetyScanPerRequestMs, 3)} ms per request = ${f(res.overhead.safetyPctOfRequest, 3)} % of a ${tokens}-token request.
 `;
 process.stderr.write(md);

@@ -2,7 +2,12 @@ import { z } from 'zod';
 
 const Lora = z.strictObject({ name: z.string().min(1), path: z.string().min(1), scale: z.number().optional() });
 
-/** Every setting of `onramp serve`, after merging defaults, config file, ONRAMP_* env vars and flags. */
+/**
+ * Every setting of `onramp serve`, after merging defaults, config file, ONRAMP_* env vars and flags.
+ *
+ * @example
+ * const cfg = ServeConfigSchema.parse({ port: 9000 }) // host 127.0.0.1, parallel 4, ...
+ */
 export const ServeConfigSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8787),

@@ -24,7 +24,12 @@ import { registerHealth } from './routes/health.js';
 import { registerSafety } from './routes/safety.js';
 import { registerTasks } from './routes/tasks.js';
 
-/** Paths that answer without an API key: liveness, readiness and the API description. */
+/**
+ * Paths that answer without an API key: liveness, readiness and the API description.
+ *
+ * @example
+ * PUBLIC_PATHS.includes('/health') // true
+ */
 export const PUBLIC_PATHS = ['/health', '/ready', '/docs', '/openapi.json'];
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;

@@ -51,7 +51,12 @@ export function toGenerateOptions(body: Common, engine: EngineLike, extra: { log
   return opts;
 }
 
-/** Flattens OpenAI messages (string or text parts; `developer` counts as `system`) into engine messages. */
+/**
+ * Flattens OpenAI messages (string or text parts; `developer` counts as `system`) into engine messages.
+ *
+ * @example
+ * toChatMessages([{ role: 'developer', content: [{ type: 'text', text: 'Be brief.' }] }]) // [{ role: 'system', content: 'Be brief.' }]
+ */
 export function toChatMessages(messages: ChatRequest['messages']): ChatMessage[] {
   return messages.map((m) => ({
     role: m.role === 'developer' ? 'system' : m.role,

@@ -17,7 +17,12 @@ export interface Runtime extends Omit<ServerDeps, 'options' | 'lifecycle' | 'log
   dispose(): Promise<void>;
 }
 
-/** The embedded default model: a small synthetic llama (random weights, real Llama tokenizer), made once and cached. */
+/**
+ * The embedded default model: a small synthetic llama (random weights, real Llama tokenizer), made once and cached.
+ *
+ * @example
+ * const model = await Model.load(await defaultModelPath())
+ */
 export function defaultModelPath(): Promise<string> {
   return makeSyntheticModel({ shape: 'tiny', vocab: 'llama-spm', seed: 1 });
 }

@@ -27,6 +27,9 @@ interface LabelProbs {
  * Reads label probabilities out of a task result, whichever common shape the pack returns:
  * an explanation's `labelProbabilities` record (pack label order), `{labels, probs}`, `{scores: [{label, score}]}`,
  * or a Hugging Face style `[{label, score}]` list.
+ *
+ * @example
+ * labelProbs([{ label: 'pos', score: 0.9 }, { label: 'neg', score: 0.1 }]) // { labels: ['pos', 'neg'], probs: [0.9, 0.1] }
  */
 export function labelProbs(result: unknown): LabelProbs | undefined {
   const fromPairs = (xs: unknown): LabelProbs | undefined => {

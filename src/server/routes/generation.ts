@@ -49,7 +49,8 @@ export async function respondGeneration(c: Context<AppEnv>, gen: Generation, spe
   try {
     if (!spec.stream) {
       const events: TokenEvent[] = [];
-      for await (const ev of gen) if (spec.topLogprobs !== undefined) events.push(ev);
+      // Only logprobs need the per-token events; otherwise the final result is enough (no per-token JS work).
+      if (spec.topLogprobs !== undefined) for await (const ev of gen) events.push(ev);
       const r = await gen.result;
       checkResult(r, signal);
       record(c, spec.kind, r);
