@@ -27,6 +27,14 @@ export interface CompileOptions {
   extraRules?: readonly (Rule | AsyncRule)[];
 }
 
+/** A rule's finding with what the policy decision needs from its rule. */
+interface Raw {
+  f: Finding;
+  category: string;
+  version: string;
+  defaultAction: SafetyAction | undefined;
+}
+
 interface Decided extends SafetyFinding {
   category: string;
   evidence: string;
@@ -107,19 +115,19 @@ export class SafetyScanner {
     for (const r of this.asyncRules) {
       if (!r.stages.includes(stage)) continue;
       const found = await r.scanAsync(r.raw ? text : view.text, ctx);
-      raw.push(...(r.raw ? found : this.mapBack(found, view)).map((f) => ({ f, category: r.category, version: r.version })));
+      raw.push(...(r.raw ? found : this.mapBack(found, view)).map((f) => ({ f, category: r.category, version: r.version, defaultAction: r.defaultAction })));
     }
     return this.decide(raw, stage);
   }
 
-  private runSync(view: TextView, stage: SafetyStage, input?: string): { f: Finding; category: string; version: string }[] {
-    const out: { f: Finding; category: string; version: string }[] = [];
+  private runSync(view: TextView, stage: SafetyStage, input?: string): Raw[] {
+    const out: Raw[] = [];
     const cache = new Map<string, unknown>();
     const ctx = input === undefined ? { stage, cache } : { stage, input: createView(input).text, cache };
     for (const r of this.rules) {
       if (!r.stages.includes(stage)) continue;
       const found = r.raw ? r.scan(view.original, ctx) : this.mapBack(r.scan(view.text, ctx), view);
-      for (const f of found) out.push({ f, category: r.category, version: r.version });
+      for (const f of found) out.push({ f, category: r.category, version: r.version, defaultAction: r.defaultAction });
     }
     return out;
   }
@@ -133,17 +141,17 @@ export class SafetyScanner {
   }
 
   /** Thresholds, actions, overlap resolution, trace. */
-  private decide(raw: { f: Finding; category: string; version: string }[], stage: SafetyStage): ScanResult {
+  private decide(raw: Raw[], stage: SafetyStage): ScanResult {
     const p = this.policy;
     const decided: Decided[] = [];
     let order = 0;
-    for (const { f, category, version } of raw) {
+    for (const { f, category, version, defaultAction } of raw) {
       order++;
       const ent = p.entities[f.entity];
       const rc = p.rules[f.ruleId];
       const threshold = ent?.threshold ?? rc?.threshold ?? p.threshold;
       if (f.score < threshold) continue;
-      let action: SafetyAction = ent?.action ?? rc?.action ?? (category === 'pii' || category === 'secret' ? p.defaultAction : 'flag');
+      let action: SafetyAction = ent?.action ?? rc?.action ?? defaultAction ?? (category === 'pii' || category === 'secret' ? p.defaultAction : 'flag');
       if (ent?.blockAt !== undefined && f.score >= ent.blockAt) action = 'block';
       decided.push({ start: f.start, end: f.end, entity: f.entity, rule: f.ruleId, version, score: f.score, action, category, evidence: f.evidence ?? '', order });
     }

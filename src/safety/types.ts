@@ -61,6 +61,8 @@ export interface Rule {
   readonly stages: readonly SafetyStage[];
   /** When true the rule sees the original text instead of the normalized view (e.g. invisible characters). */
   readonly raw?: boolean;
+  /** Action when the policy names none for the entity or rule (default: policy.defaultAction for pii/secret, else flag). */
+  readonly defaultAction?: SafetyAction;
   scan(text: string, ctx: ScanContext): Finding[];
 }
 

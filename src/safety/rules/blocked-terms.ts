@@ -28,6 +28,7 @@ export function createBlockedTermsRule(opts: { terms?: readonly string[] } = {})
     id: 'blocked-terms',
     version: '1',
     category: 'output',
+    defaultAction: 'block',
     languages: ['*'],
     entities: ['BLOCKED_TERM'],
     stages: ['input', 'output'],

@@ -12,6 +12,7 @@ export function createLengthLimitRule(opts: { input?: number; output?: number } 
     id: 'length-limit',
     version: '1',
     category: 'output',
+    defaultAction: 'block',
     languages: ['*'],
     entities: ['LENGTH_LIMIT'],
     stages: ['input', 'output'],

@@ -19,6 +19,7 @@ export function createPiiLeakRule(piiRules: readonly Rule[]): Rule {
     id: 'pii-leak',
     version: '1',
     category: 'output',
+    defaultAction: 'redact',
     languages: ['*'],
     entities: ['PII_LEAK'],
     stages: ['output'],
