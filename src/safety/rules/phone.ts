@@ -10,7 +10,7 @@ const CONTEXT = [
 const DATE_LIKE = /^(?:(?:19|20)\d{2}[-./ ](?:0?[1-9]|1[0-2])[-./ ](?:0?[1-9]|[12]\d|3[01])|(?:0?[1-9]|[12]\d|3[01])[-./ ](?:0?[1-9]|1[0-2])[-./ ](?:19|20)\d{2}|(?:0?[1-9]|1[0-2])[-./ ](?:0?[1-9]|[12]\d|3[01])[-./ ](?:19|20)\d{2})$/;
 const CURRENCY_BEFORE = /[$¥€£₹₩]\s?$|(?:usd|eur|rmb|cny|gbp|jpy|amount|total|price|金额|价格)\s*[:：]?\s*$/i;
 const UNIT_AFTER = /^\s?(?:%|元|块|美元|万|亿|kg|km|mb|gb|ms|usd|eur|rmb)/i;
-const ID_BEFORE = /(?:order|invoice|ticket|tracking|ref|sku|case|licen[cs]e|passport|ssn|account|iban|card|版本|订单|单号|编号|发票|账号|卡号|version)\s*(?:no\.?|number|#|id)?\s*(?:is|was)?\s*[:：#]?\s*$/i;
+const ID_BEFORE = /(?:order|invoice|ticket|tracking|ref|sku|case|licen[cs]e|passport|ssn|版本|订单|单号|编号|发票|version)\s*(?:no\.?|number|#|id)?\s*(?:is|was)?\s*[:：#]?\s*$/i;
 
 /**
  * Phone numbers: CN mobile (1[3-9]x, +86/0086 prefix, 3-4-4 separators), E.164 international numbers, North
