@@ -19,7 +19,7 @@ export { pullModel, resolveSource, type PullOptions, type PullResult } from './c
 export * from './preprocess/index.js';
 export {
   classificationReport, reportToDict, formatReport, prfFromCounts, pyFixed, confusionMatrix, formatConfusionMatrix,
-  entityReport, tokenReport, getEntities, getEntitiesStrictIob2, readConll as readConllText, parseDelimited as parseDelimitedText,
+  entityReport, tokenReport, tokenAccuracy, getEntities, getEntitiesStrictIob2, readConll as readConllText, parseDelimited as parseDelimitedText,
   readDelimited, readJsonl, loadDataset, parseLabelMap as parseLabelMapSpec, BowLogisticRegression, SparseSoftmax, trainTokenTagger, bowFeatures,
   type ClassificationReport, type ReportOptions, type Scores, type LabelScores, type ZeroDivision, type ConfusionMatrix, type EntityReport,
   type EntityChunk, type NerMode, type ConllSentence, type TextExample, type Dataset as LabelledDataset, type LoadOptions, type BowOptions,

@@ -183,3 +183,16 @@ export function tokenReport(yTrue: readonly (readonly string[])[], yPred: readon
   const title = 'TOKEN-LEVEL report (per tag, O excluded; not the entity-level score)';
   return { ...r, title, text: `${title}\n${r.text}` };
 }
+
+/**
+ * seqeval's `accuracy_score`: the fraction of tokens whose tag is right (token level, 'O' included).
+ *
+ * @example
+ * tokenAccuracy([['B-PER', 'O']], [['B-PER', 'B-LOC']]) // 0.5
+ */
+export function tokenAccuracy(yTrue: readonly (readonly string[])[], yPred: readonly (readonly string[])[]): number {
+  const t = yTrue.flat();
+  const p = yPred.flat();
+  if (t.length !== p.length) throw new InvalidArgumentError('yPred', 'must have as many tokens as yTrue');
+  return t.length ? t.filter((x, i) => x === p[i]).length / t.length : 0;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { entityReport, getEntities, getEntitiesStrictIob2, tokenReport } from '../../../src/eval/seqeval.js';
+import { entityReport, getEntities, getEntitiesStrictIob2, tokenAccuracy, tokenReport } from '../../../src/eval/seqeval.js';
 
 const yTrue = [['O', 'O', 'O', 'B-MISC', 'I-MISC', 'I-MISC', 'O'], ['B-PER', 'I-PER', 'O']];
 const yPred = [['O', 'O', 'B-MISC', 'I-MISC', 'I-MISC', 'I-MISC', 'O'], ['B-PER', 'I-PER', 'O']];
@@ -22,6 +22,9 @@ describe('seqeval default mode', () => {
     );
     expect(r.microAvg).toEqual({ precision: 0.5, recall: 0.5, f1: 0.5, support: 2 });
     expect(r.labels[0]).toEqual({ label: 'MISC', precision: 0, recall: 0, f1: 0, support: 1 });
+    // README: f1_score 0.50, accuracy_score 0.80
+    expect(r.microAvg.f1).toBe(0.5);
+    expect(tokenAccuracy(yTrue, yPred)).toBe(0.8);
   });
   it('get_entities: I- starts a chunk, a type change ends one (seqeval docstring)', () => {
     expect(getEntities([['B-PER', 'I-PER', 'O', 'B-LOC']])).toEqual([
