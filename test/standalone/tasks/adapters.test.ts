@@ -183,6 +183,25 @@ describe('ner', () => {
     );
   });
 
+  it('chunks long documents and merges entities found twice in overlaps', async () => {
+    const chunked = validatePack({ ...pack, labels: ['PER', 'LOC', 'ORG'], input: { maxTokens: 12, chunking: { overlapTokens: 4 } } });
+    const text = 'Paris ' + 'and more words here '.repeat(6) + 'near Berlin today';
+    const engine = new FakeEngine({
+      respond: (p) => {
+        const t = p.slice(p.indexOf('Text: ') + 6);
+        return JSON.stringify({ entities: ['Paris', 'Berlin', 'words'].filter((w) => t.includes(w)).map((w) => ({ text: w, label: 'LOC' })) });
+      },
+    });
+    const r = (await runTask(chunked, text, { engine })) as NerResult;
+    expect(r.explanation.tokens.chunks).toBeGreaterThan(2);
+    expect(engine.calls.generate).toBe(r.explanation.tokens.chunks);
+    for (const e of r.entities) expect(text.slice(e.start, e.end)).toBe(e.word);
+    const keys = r.entities.map((e) => `${e.start}:${e.end}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(r.entities[0]!.word).toBe('Paris');
+    expect(r.entities.at(-1)!.word).toBe('Berlin');
+  });
+
   it('output that is not the entity JSON is a typed error with the raw output', async () => {
     const engine = new FakeEngine({ respond: () => 'Paris is a LOC' });
     const e = (await runTask(pack, 'Paris', { engine }).catch((x: unknown) => x)) as OutputValidationError;
