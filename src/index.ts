@@ -32,7 +32,7 @@ export {
   type ClassifyResult, type MultilabelResult, type ExtractResult, type NerResult, type NerEntity, type GenerateTaskResult, type HeadRunnerLike,
   type RunTaskOptions, type Explanation as TaskExplanation, type LabelScore as TaskLabelScore,
 } from './tasks/index.js';
-export { evaluateClassification, evaluateNer, promptPredictor, headPredictor, entitiesToTags, type ClassPredictor, type ClassificationEval, type NerEval } from './tasks/evaluate.js';
+export { evaluateClassification, evaluateNer, fitPackTemperature, promptPredictor, headPredictor, entitiesToTags, type ClassPredictor, type ClassificationEval, type NerEval } from './tasks/evaluate.js';
 export { Engine, type EngineModel } from './engine/Engine.js';
 export { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine/options.js';
 export { StopMatcher, checkJsonSchema } from './engine/sampling.js';

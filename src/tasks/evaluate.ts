@@ -10,6 +10,7 @@ import type { ConllSentence, TextExample } from '../eval/readers.js';
 import { InvalidArgumentError } from '../errors.js';
 import { classifyProbabilities } from './adapters/classify.js';
 import { runTask } from './runTask.js';
+import { fitTemperature, softmax } from './scoring.js';
 import type { TaskPack } from './pack.js';
 import type { HeadRunnerLike, NerEntity, NerResult, RunTaskOptions } from './types.js';
 
@@ -202,4 +203,26 @@ export async function evaluateNer(pack: TaskPack, sentences: readonly ConllSente
     seconds,
     textsPerSecond: predictions.length / Math.max(seconds, 1e-9),
   };
+}
+
+/**
+ * Fits the softmax temperature of a classify pack on labelled dev examples (prompt scoring at T = 1, then
+ * `fitTemperature` on the label scores); pass the result as `runTask(..., { temperature })`.
+ *
+ * @example
+ * const { temperature } = await fitPackTemperature(pack, devExamples, { engine })
+ */
+export async function fitPackTemperature(pack: TaskPack, examples: readonly TextExample[], opts: RunTaskOptions & { concurrency?: number }): Promise<{ temperature: number; nllBefore: number; nllAfter: number; used: number }> {
+  const names = pack.labels.map((l) => l.name);
+  const usable = examples.filter((e) => names.includes(Array.isArray(e.label) ? e.label[0] ?? '' : e.label));
+  if (!usable.length) throw new InvalidArgumentError('examples', "no example has one of the pack's labels");
+  const rows = await pool(usable, opts.concurrency ?? 4, async (e) => {
+    const { logits } = await classifyProbabilities(pack, e.text, { ...opts, temperature: 1 });
+    // Chunked inputs: average the per-chunk label scores.
+    return logits[0]!.map((_, j) => logits.reduce((a, l) => a + l[j]!, 0) / logits.length);
+  });
+  const gold = usable.map((e) => names.indexOf(Array.isArray(e.label) ? e.label[0]! : e.label));
+  const temperature = fitTemperature(rows, gold);
+  const nll = (t: number) => -rows.reduce((a, x, i) => a + Math.log(softmax(x, t)[gold[i]!]!), 0) / rows.length;
+  return { temperature, nllBefore: nll(1), nllAfter: nll(temperature), used: rows.length };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeEngine } from './fakeEngine.js';
 import { validatePack } from '../../../src/tasks/loadPack.js';
-import { entitiesToTags, evaluateClassification, evaluateNer, headPredictor, promptPredictor, type ClassPredictor } from '../../../src/tasks/evaluate.js';
+import { entitiesToTags, evaluateClassification, evaluateNer, fitPackTemperature, headPredictor, promptPredictor, type ClassPredictor } from '../../../src/tasks/evaluate.js';
 import { classificationReport } from '../../../src/eval/classificationReport.js';
 
 describe('evaluateClassification', () => {
@@ -41,6 +41,20 @@ describe('evaluateClassification', () => {
     for (const r of rows) expect(r[0]! + r[1]!).toBeCloseTo(1, 12);
     const head = headPredictor({ predict: async (t) => t.map(() => ({ kind: 'softmax' as const, label: 'pos', score: 0.7, scores: [{ label: 'pos', score: 0.7 }, { label: 'neg', score: 0.3 }] })) }, ['neg', 'pos']);
     expect(await head.predict(['a'])).toEqual([[0.3, 0.7]]);
+  });
+});
+
+describe('fitPackTemperature', () => {
+  it('fits T on dev examples and lowers their NLL', async () => {
+    const pack = validatePack({ id: 's', version: '1.0.0', kind: 'classify', prompt: { template: '{{text}} ->' }, labels: ['neg', 'pos'] });
+    // The fake engine is confidently right on "pos ..." and "neg ..." texts and confidently wrong on the swapped ones.
+    const examples = [
+      { text: 'pos a', label: 'pos' }, { text: 'neg b', label: 'neg' }, { text: 'pos c', label: 'neg' }, { text: 'neg d', label: 'pos' }, { text: 'pos e', label: 'pos' },
+    ];
+    const r = await fitPackTemperature(pack, [...examples, { text: 'x', label: 'other' }], { engine: new FakeEngine() });
+    expect(r.used).toBe(5);
+    expect(r.temperature).toBeGreaterThan(1);
+    expect(r.nllAfter).toBeLessThan(r.nllBefore);
   });
 });
 
