@@ -183,8 +183,9 @@ describe('Engine.score (stories260K)', () => {
 
   it('one pass equals independent scoring within 1e-3 nats', async () => {
     const indep = await Engine.create(model, { parallel: 1, threads: 1, prefixCache: false });
+    const onePass = await Engine.create(model, { parallel: 2, threads: 1 });
     try {
-      const all = await engine.score(prefix, cands);
+      const all = await onePass.score(prefix, cands);
       for (let i = 0; i < cands.length; i++) {
         const alone = (await indep.score(prefix, [cands[i]!])).candidates[0]!;
         const c = all.candidates[i]!;
@@ -200,6 +201,7 @@ describe('Engine.score (stories260K)', () => {
       const girl = all.candidates[0]!;
       if (girl.tokens[0] === ev) expect(girl.tokenLogprobs[0]!).toBeLessThanOrEqual(0);
     } finally {
+      await onePass.dispose();
       await indep.dispose();
     }
   });

@@ -13,6 +13,8 @@ describe('resolveEngineOptions', () => {
     expect(o.threads).toBeGreaterThanOrEqual(1);
     expect(o.threadsBatch).toBe(o.threads);
     expect(resolveEngineOptions({ flashAttention: true, kvCacheType: 'q8_0', seed: 5 }, info)).toMatchObject({ flashAttention: 1, kvCacheType: 'q8_0', seed: 5 });
+    expect(resolveEngineOptions({ kvCacheType: 'q4_0' }, info).flashAttention).toBe(-1);
+    expect(resolveEngineOptions({ flashAttention: 'auto' }, info).flashAttention).toBe(-1);
   });
 
   it('names the option at fault', () => {
