@@ -136,6 +136,40 @@ describe('LoRA per request', () => {
     expect(new Set(solo.map((s) => s.tokens.join(','))).size).toBeGreaterThan(1);
   });
 
+  it('concurrent embeddings with different sets each equal their solo runs', async () => {
+    const sets = [undefined, [{ name: 'a' }], [{ name: 'b', scale: 2 }]];
+    const texts = ['a small red fox', 'the tree was tall'];
+    const solo = [];
+    for (const lora of sets) solo.push(await engine.embed(texts, lora ? { lora } : {}));
+    const together = await Promise.all(sets.map((lora) => engine.embed(texts, lora ? { lora } : {})));
+    for (let i = 0; i < sets.length; i++) {
+      together[i]!.forEach((r, j) => {
+        const v = r.embedding as Float32Array;
+        const w = solo[i]![j]!.embedding as Float32Array;
+        v.forEach((x, k) => expect(Math.abs(x - w[k]!)).toBeLessThan(1e-4));
+      });
+    }
+    const d = (solo[0]![0]!.embedding as Float32Array).reduce((m, x, k) => Math.max(m, Math.abs(x - (solo[1]![0]!.embedding as Float32Array)[k]!)), 0);
+    expect(d).toBeGreaterThan(1e-3);
+  });
+
+  it('leases are given back when requests end, fail or are aborted', async () => {
+    const ac = new AbortController();
+    const run = engine.generate(PREFIX, { temperature: 0, maxTokens: 500, ignoreEos: true, lora: [{ name: 'a' }], signal: ac.signal });
+    const sc = engine.score(PREFIX, CANDS, { lora: [{ name: 'a' }, { name: 'b' }] });
+    expect(engine.loras.get('a')?.activeRequests).toBe(2);
+    expect(engine.loras.get('b')?.activeRequests).toBe(1);
+    ac.abort();
+    expect((await run.result).finishReason).toBe('abort');
+    await sc;
+    const pre = new AbortController();
+    pre.abort();
+    await expect(engine.score(PREFIX, CANDS, { lora: [{ name: 'a' }], signal: pre.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(() => engine.generate(PREFIX, { lora: [{ name: 'a' }], temperature: Number.NaN })).toThrow();
+    expect(engine.loras.get('a')?.activeRequests).toBe(0);
+    expect(engine.loras.get('b')?.activeRequests).toBe(0);
+  });
+
   it('no adapter set waits for another set to finish: they advance step by step', async () => {
     const long = engine.generate(PREFIX, { temperature: 0, maxTokens: 200, ignoreEos: true, lora: [{ name: 'a' }] });
     const short = await engine.generate(PREFIX, { temperature: 0, maxTokens: 8, ignoreEos: true, lora: [{ name: 'b' }] }).result;
@@ -151,15 +185,17 @@ describe('LoRA per request', () => {
     const solo = await tokLps(engine.generate(PREFIX, { ...greedy, maxTokens: 48, lora: [{ name: 'c' }] }));
     const running = tokLps(engine.generate(PREFIX, { ...greedy, maxTokens: 48, lora: [{ name: 'c' }] }));
     const other = tokLps(engine.generate(PREFIX, { ...greedy, maxTokens: 48, lora: [{ name: 'b' }] }));
-    await new Promise((r) => setTimeout(r, 5));
-    await engine.loras.unload('c');
+    let drained = false;
+    await engine.loras.unload('c'); // while 'running' holds it: freed only after that request ends
+    const d = engine.loras.drained().then(() => (drained = true));
+    expect(drained).toBe(false);
     expect(() => engine.generate(PREFIX, { lora: [{ name: 'c' }] })).toThrow(NotFoundError);
     await expect(engine.score(PREFIX, CANDS, { lora: [{ name: 'c' }] })).rejects.toBeInstanceOf(NotFoundError);
     const [r, o] = await Promise.all([running, other]);
     expect(r.tokens).toEqual(solo.tokens);
     r.lps.forEach((v, j) => expect(Math.abs(v - solo.lps[j]!)).toBeLessThan(BATCH_TOL_NATS));
     expect(o.tokens).toHaveLength(48);
-    await engine.loras.drained();
+    await d;
     expect(engine.loras.list().map((x) => x.name)).toEqual(['a', 'b']);
     // 'b' still serves after 'c' is gone
     const again = await tokLps(engine.generate(PREFIX, { ...greedy, maxTokens: 48, lora: [{ name: 'b' }] }));
