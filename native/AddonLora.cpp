@@ -12,8 +12,9 @@ namespace onramp {
 Napi::FunctionReference AddonLora::constructor;
 
 std::shared_mutex &loraGraphMutex() {
-  static std::shared_mutex mu;
-  return mu;
+  // Never destroyed: adapters may still be freed by finalizers while the process exits.
+  static std::shared_mutex *mu = new std::shared_mutex();
+  return *mu;
 }
 
 static std::atomic<uint64_t> nextLoraId{1};
