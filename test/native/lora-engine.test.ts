@@ -116,6 +116,26 @@ describe('LoRA per request', () => {
     }
   });
 
+  it('F16 adapter factors load and match the merge within F16 rounding', async () => {
+    const f16 = await makeLora({ model: basePath, rank: 4, alpha: 4, targets: ['attn_v', 'ffn_gate'], seed: 31, std: 0.08, type: 'f16', output: path.join(tmp, 'h.gguf') });
+    const merged = await mergeLora({ model: basePath, loras: [{ path: f16, scale: 1 }], output: path.join(tmp, 'merged-h.gguf') });
+    await engine.loras.load('h', f16);
+    const mModel = await Model.load(merged);
+    const mEngine = await Engine.create(mModel, { parallel: 1, nCtx: 512, threads: 1 });
+    try {
+      const a = lps(await engine.score(PREFIX, CANDS, { lora: [{ name: 'h' }] }));
+      const m = lps(await mEngine.score(PREFIX, CANDS));
+      const base = lps(await engine.score(PREFIX, CANDS));
+      // llama.cpp multiplies F16 factors with F16-rounded activations: 1e-2 nats, 10x below the adapter's effect
+      a.forEach((v, i) => expect(Math.abs(v - m[i]!)).toBeLessThan(1e-2));
+      expect(Math.max(...a.map((v, i) => Math.abs(v - base[i]!)))).toBeGreaterThan(1e-1);
+    } finally {
+      await engine.loras.unload('h');
+      await mEngine.dispose();
+      await mModel.dispose();
+    }
+  });
+
   it('concurrent requests with different adapter sets each equal their solo runs', async () => {
     const sets = [undefined, [{ name: 'a' }], [{ name: 'b' }], [{ name: 'a', scale: 0.3 }, { name: 'b', scale: 1.5 }]];
     const solo = [];
