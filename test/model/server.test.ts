@@ -20,7 +20,7 @@ const metric = async (name: string): Promise<number> => {
 };
 
 beforeAll(async () => {
-  const cfg = await loadServeConfig({ flags: { model: path.join(models, 'stories260K.gguf'), port: 0, parallel: 2, ctx: 1024, threads: 1, apiKeys: [KEY] }, env: {} });
+  const cfg = await loadServeConfig({ flags: { model: path.join(models, 'stories260K.gguf'), port: 0, parallel: 2, ctx: 4096, threads: 1, apiKeys: [KEY] }, env: {} });
   rt = await openRuntime(cfg);
   srv = await startServer({ ...cfg, adapterDirs: rt.adapterDirs }, { ...rt, ...loadOptionalLayers({}, rt) });
   client = new OpenAI({ baseURL: `${srv.url}/v1`, apiKey: KEY, maxRetries: 0 });
@@ -125,9 +125,10 @@ describe('live server with the official openai client (stories260K)', () => {
     const res = await fetch(`${srv.url}/v1/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
-      body: JSON.stringify({ prompt: 'Once upon a time', max_tokens: 900, temperature: 1, seed: 1, stream: true }),
+      body: JSON.stringify({ prompt: 'Once upon a time', max_tokens: 2000, temperature: 1, seed: 1, ignore_eos: true, stream: true }),
       signal: ctl.signal,
     });
+    expect(res.status).toBe(200);
     const reader = res.body!.getReader();
     await reader.read();
     expect(await metric('onramp_busy_slots')).toBe(1);
