@@ -237,6 +237,36 @@ static std::vector<llama_token> readTokens(const Napi::Value &v) {
   return out;
 }
 
+// aLoRA as llama.cpp's server does it: the adapter must be the request's only one; it switches on at the last
+// occurrence of its invocation tokens in the prompt (earlier tokens run on the base model, so their KV is the
+// base model's and is shared with plain requests); without the invocation tokens it stays off.
+static std::string resolveAlora(EngineTask &t) {
+  bool any = false;
+  for (auto &h : t.loras.handles) any = any || llama_adapter_get_alora_n_invocation_tokens(h->adapter) > 0;
+  if (!any) return "";
+  if (t.loras.handles.size() != 1) return "lora: an aLoRA adapter must be the only adapter of a request";
+  if (t.kind == TaskKind::Embed) return "lora: aLoRA adapters do not apply to embeddings";
+  const llama_adapter_lora *a = t.loras.handles[0]->adapter;
+  const size_t n = (size_t)llama_adapter_get_alora_n_invocation_tokens(a);
+  const llama_token *inv = llama_adapter_get_alora_invocation_tokens(a);
+  int64_t start = -1;
+  for (size_t i = t.prompt.size(); i-- > 0 && i + 1 >= n;) {
+    if (std::equal(inv, inv + n, t.prompt.begin() + (long)(i + 1 - n))) {
+      start = (int64_t)(i + 1 - n);
+      break;
+    }
+  }
+  if (start < 0) {
+    t.loras = LoraSet{};  // not invoked: the base model serves the request
+    t.loraKey.clear();
+    t.cacheKey.clear();
+    return "";
+  }
+  t.aloraStart = start;
+  if (start > 0) t.cacheKey = t.loraKey + "@" + std::to_string(start);
+  return "";
+}
+
 // submit(id, kind: 'generate'|'score'|'embed', payload): throws GRAMMAR, LORA_UNSUPPORTED, DISPOSED at once.
 Napi::Value AddonEngine::Submit(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -250,6 +280,7 @@ Napi::Value AddonEngine::Submit(const Napi::CallbackInfo &info) {
   std::string loraErr = readLoraSet(o.Get("lora"), model_, task->loras);
   if (!loraErr.empty()) throw makeError(env, "LORA_UNSUPPORTED", loraErr);
   task->loraKey = task->loras.key();
+  task->cacheKey = task->loraKey;
   const llama_vocab *vocab = model_->vocab();
   int32_t nVocab = llama_vocab_n_tokens(vocab);
   auto checkTokens = [&](const std::vector<llama_token> &toks) {
@@ -288,6 +319,10 @@ Napi::Value AddonEngine::Submit(const Napi::CallbackInfo &info) {
     task->pooling = (Pooling)(int)getNumber(o, "pooling", 1);
   } else {
     throw makeError(env, "INVALID_ARGUMENT", "unknown task kind " + kind);
+  }
+  if (!task->loras.empty()) {
+    std::string err = resolveAlora(*task);
+    if (!err.empty()) throw makeError(env, "INVALID_ARGUMENT", err);
   }
   task->tEnqueueUs = llama_time_us();
   if (sink_->active++ == 0) sink_->tsfn.Ref(env);

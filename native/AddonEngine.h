@@ -70,6 +70,9 @@ struct EngineTask {
   std::vector<LoraRef> lora;
   LoraSet loras;        // canonical adapter set (zero scales dropped)
   std::string loraKey;  // loras.key(): '' for none
+  // aLoRA: prompt tokens before aloraStart run without the adapter (its KV is the base model's), the rest with it.
+  int64_t aloraStart = -1;
+  std::string cacheKey;  // what Slot::cacheLoraKey must equal for a full prefix reuse
   int64_t tEnqueueUs = 0;
   llama_sampler *smpl = nullptr;  // generate: built (and the grammar checked) at submit time
   EngineTask() = default;
@@ -156,7 +159,8 @@ class EngineCore {
   void applyLoras(const LoraSet &set);
   void processAborts(std::vector<uint64_t> &ids);
   void admit();
-  Slot *pickSlot(const std::vector<llama_token> &prompt, const std::string &loraKey = "");
+  Slot *pickSlot(const EngineTask &task);
+  size_t reusablePrefix(const Slot &s, const EngineTask &task) const;
   void launch(Slot &s, std::shared_ptr<EngineTask> task);
   void finishGenerate(Slot &s, const char *reason, const std::string &code = "", const std::string &msg = "");
   void finishScore(Slot &s);

@@ -217,13 +217,21 @@ static size_t commonPrefix(const std::vector<llama_token> &a, const std::vector<
   return i;
 }
 
-Slot *EngineCore::pickSlot(const std::vector<llama_token> &prompt, const std::string &loraKey) {
+// KV computed under another adapter set is not a valid prefix, except the base model's KV for the part of an
+// aLoRA prompt before its invocation tokens.
+size_t EngineCore::reusablePrefix(const Slot &s, const EngineTask &t) const {
+  if (!cfg_.prefixCache) return 0;
+  if (s.cacheLoraKey == t.cacheKey) return commonPrefix(s.cache, t.prompt);
+  if (t.aloraStart >= 0 && s.cacheLoraKey.empty()) return std::min(commonPrefix(s.cache, t.prompt), (size_t)t.aloraStart);
+  return 0;
+}
+
+Slot *EngineCore::pickSlot(const EngineTask &task) {
   Slot *best = nullptr;
   size_t bestLcp = 0;
   for (auto &s : slots_) {
     if (s.state != SlotState::Idle) continue;
-    // KV computed under another adapter set is not a valid prefix for this one.
-    size_t l = cfg_.prefixCache && s.cacheLoraKey == loraKey ? commonPrefix(s.cache, prompt) : 0;
+    size_t l = reusablePrefix(s, task);
     if (!best || l > bestLcp || (l == bestLcp && s.lastUsed < best->lastUsed)) {
       best = &s;
       bestLcp = l;
@@ -243,7 +251,7 @@ void EngineCore::admit() {
     }
   }
   while (!pending_.empty()) {
-    Slot *s = pickSlot(pending_.front()->prompt, pending_.front()->loraKey);
+    Slot *s = pickSlot(*pending_.front());
     if (!s) break;
     std::shared_ptr<EngineTask> t = pending_.front();
     pending_.pop_front();
@@ -253,8 +261,27 @@ void EngineCore::admit() {
 
 void EngineCore::launch(Slot &s, std::shared_ptr<EngineTask> task) {
   llama_memory_t mem = llama_get_memory(ctx_);
-  size_t n = cfg_.prefixCache && s.cacheLoraKey == task->loraKey ? commonPrefix(s.cache, task->prompt) : 0;
-  s.cacheLoraKey = task->loraKey;
+  size_t n = reusablePrefix(s, *task);
+  // A longer prefix held by any other slot (busy or idle) is shared: in one unified KV buffer seq_cp only tags
+  // cells, so a system prompt common to concurrent requests is evaluated once.
+  if (cfg_.kvUnified && cfg_.prefixCache && !llama_model_is_recurrent(model_->model) && !llama_model_is_hybrid(model_->model)) {
+    const Slot *donor = nullptr;
+    size_t best = n;
+    for (const auto &o : slots_) {
+      size_t l = &o == &s ? 0 : std::min(reusablePrefix(o, *task), task->prompt.size() - 1);
+      if (l > best) {
+        best = l;
+        donor = &o;
+      }
+    }
+    if (donor) {
+      llama_memory_seq_rm(mem, s.id, -1, -1);
+      llama_memory_seq_cp(mem, donor->id, s.id, 0, (llama_pos)best);
+      s.cache.assign(task->prompt.begin(), task->prompt.begin() + (long)best);
+      n = best;
+    }
+  }
+  s.cacheLoraKey = task->cacheKey;
   if (n >= task->prompt.size()) n = task->prompt.size() - 1;  // the last prompt token is always evaluated
   if (!llama_memory_seq_rm(mem, s.id, (llama_pos)n, -1)) {
     llama_memory_seq_rm(mem, s.id, -1, -1);
@@ -390,6 +417,13 @@ void EngineCore::sampleSlot(Slot &s) {
   else if (s.cache.size() + 1 >= nCtxSeq_) finishGenerate(s, "length");
 }
 
+// An aLoRA slot still evaluating the prompt part before its invocation tokens runs without adapters.
+static bool beforeAlora(const Slot &s) {
+  return s.task->aloraStart >= 0 && s.state == SlotState::Prompt && (int64_t)s.nPromptDone < s.task->aloraStart;
+}
+static const std::string kNoLora;
+static const std::string &slotLoraKey(const Slot &s) { return beforeAlora(s) ? kNoLora : s.task->loraKey; }
+
 static bool sameLoraSet(const LoraSet &a, const LoraSet &b) { return a.handles == b.handles && a.scales == b.scales; }
 
 void EngineCore::applyLoras(const LoraSet &set) {
@@ -404,7 +438,7 @@ void EngineCore::step() {
   // One decode per distinct adapter set; the starting group rotates so no set always goes last.
   std::vector<std::string> keys;
   for (auto &s : slots_)
-    if (s.task && std::find(keys.begin(), keys.end(), s.task->loraKey) == keys.end()) keys.push_back(s.task->loraKey);
+    if (s.task && std::find(keys.begin(), keys.end(), slotLoraKey(s)) == keys.end()) keys.push_back(slotLoraKey(s));
   if (keys.empty()) return;
   std::sort(keys.begin(), keys.end());
   // Start with the set already on the context: each step then costs keys.size() - 1 adapter switches (each
@@ -418,7 +452,7 @@ void EngineCore::step() {
 }
 
 void EngineCore::stepGroup(const std::string &key) {
-  auto inGroup = [&](const Slot &s) { return s.task && s.task->loraKey == key; };
+  auto inGroup = [&](const Slot &s) { return s.task && slotLoraKey(s) == key; };
   llama_memory_t mem = llama_get_memory(ctx_);
   const int32_t cap = (int32_t)cfg_.nBatch;
   batch_.n_tokens = 0;
@@ -463,6 +497,7 @@ void EngineCore::stepGroup(const std::string &key) {
     if (room <= 0) break;
     const auto &prompt = s->task->prompt;
     size_t take = std::min((size_t)room, prompt.size() - s->nPromptDone);
+    if (beforeAlora(*s)) take = std::min(take, (size_t)s->task->aloraStart - s->nPromptDone);
     contrib.push_back({s, s->cache.size(), s->nPromptDone});
     bool completes = s->nPromptDone + take == prompt.size();
     for (size_t k = 0; k < take; k++) {
@@ -477,7 +512,7 @@ void EngineCore::stepGroup(const std::string &key) {
 
   for (auto &s : slots_)
     if (inGroup(s)) {
-      applyLoras(s.task->loras);
+      applyLoras(beforeAlora(s) ? LoraSet{} : s.task->loras);
       break;
     }
   int32_t ret;

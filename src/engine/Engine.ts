@@ -167,7 +167,7 @@ export class Engine implements EngineLike, AsyncDisposable {
     }
     const signal = options.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', 'must be an AbortSignal');
-    const lease = this.loras.acquire(options.lora);
+    const lease = this.loras.acquire(options.lora, { alora: true });
     let id = 0;
     const stream = new GenerationStream(this.#piece, { stop }, () => this.#scheduler.abort(id));
     if (signal?.aborted) {
@@ -208,7 +208,7 @@ export class Engine implements EngineLike, AsyncDisposable {
     if (prompt.length + longest > this.nCtxSeq) {
       throw new ContextOverflowError(`prefix + candidate has ${prompt.length + longest} tokens; the context holds ${this.nCtxSeq} per sequence`);
     }
-    const lease = this.loras.acquire(options.lora);
+    const lease = this.loras.acquire(options.lora, { alora: true });
     const ev = await this.#request('score', { prompt, candidates: cands.map((c) => Int32Array.from(c)), ...loraPayload(lease) }, options.signal, lease);
     if (ev.type !== 'score') throw new OnrampError('NATIVE', 'unexpected engine event');
     return scoreResult(candidates, cands, ev);

@@ -235,22 +235,26 @@ export class LoraRegistry {
 
   /**
    * Resolves a request's selection to native adapters and takes a reference on each until `release()`.
-   * Unknown names: NotFoundError; a bad selection: InvalidArgumentError naming `lora[i]`; an aLoRA adapter:
-   * InvalidArgumentError (activated LoRA needs partial-sequence activation, not implemented).
+   * Unknown names: NotFoundError; a bad selection: InvalidArgumentError naming `lora[i]`. An aLoRA adapter
+   * (activated at its invocation tokens in the prompt) must be the only adapter of the request, and only where
+   * the caller allows it (`alora: true`: generate and score; embeddings have no invocation point).
    *
    * @example
    * const lease = loras.acquire([{ name: 'de', scale: 0.5 }])
    * try { await run(lease.adapters) } finally { lease.release() }
    */
-  acquire(selection: readonly LoraSelection[] | undefined): LoraLease {
+  acquire(selection: readonly LoraSelection[] | undefined, options: { alora?: boolean } = {}): LoraLease {
     const sel = normalizeLoraSelection(selection);
     if (sel.length === 0) return EMPTY_LEASE;
     if (this.#disposed) throw new DisposedError('lora registry');
     const picked = sel.map((s, i) => {
       const e = this.#entries.get(s.name);
       if (!e) throw new NotFoundError('lora adapter', s.name);
-      if (e.file.kind === 'alora') {
-        throw new InvalidArgumentError(`lora[${i}].name`, `adapter ${JSON.stringify(s.name)} is an activated LoRA (aLoRA); per-request aLoRA activation is not supported`);
+      if (e.file.kind === 'alora' && !options.alora) {
+        throw new InvalidArgumentError(`lora[${i}].name`, `adapter ${JSON.stringify(s.name)} is an activated LoRA (aLoRA); it applies to generate and score only`);
+      }
+      if (e.file.kind === 'alora' && sel.length > 1) {
+        throw new InvalidArgumentError(`lora[${i}].name`, `adapter ${JSON.stringify(s.name)} is an activated LoRA (aLoRA) and must be the only adapter of the request`);
       }
       return { e, scale: s.scale ?? e.info.scale };
     });

@@ -107,13 +107,19 @@ describe('LoraRegistry', () => {
     await expect(reg.load('m', adapterA, { scale: Infinity })).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 
-  it('reports aLoRA invocation tokens and refuses per-request aLoRA', async () => {
+  it('reports aLoRA invocation tokens; aLoRA only alone and only where allowed', async () => {
     const base = await readGguf(basePath);
     const al = await writeTestAdapter(base, { rank: 4, alpha: 8, targets: ['attn_q'], seed: 5, invocationTokens: [1, 300, 301], out: path.join(tmp, 'alora.gguf') });
     const info = await reg.load('al', al);
     expect(info.kind).toBe('alora');
     expect(info.aloraInvocationTokens).toEqual([1, 300, 301]);
-    expect(() => reg.acquire([{ name: 'al' }])).toThrow(InvalidArgumentError);
+    expect(() => reg.acquire([{ name: 'al' }])).toThrow(InvalidArgumentError); // embeddings
+    await reg.load('plain', adapterA);
+    expect(() => reg.acquire([{ name: 'al' }, { name: 'plain' }], { alora: true })).toThrow(InvalidArgumentError);
+    const l = reg.acquire([{ name: 'al' }], { alora: true });
+    expect(l.adapters).toHaveLength(1);
+    l.release();
+    await reg.unload('plain');
     await reg.unload('al');
   });
 });
