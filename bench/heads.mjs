@@ -8,7 +8,7 @@
  *
  * Run after `npx tsc -p tsconfig.json`:
  *   node bench/heads.mjs [--model ../shared/models/stories260K.gguf] [--datasets sst2,banking77,chnsenticorp]
- *                        [--threads 1] [--out .cache/bench/heads.json]
+ *                        [--threads 1] [--class-weights balanced] [--out .cache/bench/heads.json]
  * Embeddings are cached under .cache/embeddings (the first run pays the model pass, later runs are fast).
  * Research-only data (SST-2, ChnSentiCorp) is read in place and never written into the repo.
  */
@@ -35,6 +35,7 @@ const { values: args } = parseArgs({
     datasets: { type: 'string', default: 'sst2,banking77,chnsenticorp' },
     threads: { type: 'string', default: '1' },
     lrs: { type: 'string', default: '0.003,0.01,0.03' },
+    'class-weights': { type: 'string' },
     out: { type: 'string', default: path.join(repo, '.cache/bench/heads.json') },
   },
 });
@@ -82,7 +83,7 @@ try {
 
     let best;
     for (const lr of args.lrs.split(',').map(Number)) {
-      const r = await fitHead(engine, fit, esDev, { kind: 'softmax', labels, lr, epochs: 200, patience: 10, seed: 0 });
+      const r = await fitHead(engine, fit, esDev, { kind: 'softmax', labels, lr, epochs: 200, patience: 10, seed: 0, ...(args['class-weights'] === 'balanced' ? { classWeights: 'balanced' } : {}) });
       const acc = r.result.history.find((h) => h.epoch === r.result.bestEpoch)?.devMetrics?.accuracy ?? 0;
       process.stderr.write(`  lr ${lr}: best epoch ${r.result.bestEpoch}, es-dev acc ${acc.toFixed(4)}, train ${(r.trainMs / 1000).toFixed(1)}s\n`);
       if (!best || acc > best.acc) best = { lr, acc, r };
