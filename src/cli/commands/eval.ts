@@ -40,7 +40,9 @@ interface Opts {
  * `headPredictor(await HeadRunner.create(engine, file), labels)` from src/tasks/evaluate.ts.
  */
 export async function predictorFor(pack: TaskPack, engine: EngineLike, o: { temperature?: number; concurrency: number; head?: string }): Promise<ClassPredictor> {
-  if (o.head) return headPredictor(await HeadRunner.create(engine, o.head), pack.labels.map((l) => l.name));
+  // --head, else the pack's own head: eval scores the way `onramp run` and the server do
+  const head = o.head ?? pack.head;
+  if (head) return headPredictor(await HeadRunner.create(engine, head), pack.labels.map((l) => l.name));
   return promptPredictor(pack, { engine, ...(o.temperature ? { temperature: o.temperature } : {}) }, o.concurrency);
 }
 
