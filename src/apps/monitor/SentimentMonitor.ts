@@ -129,10 +129,11 @@ export class SentimentMonitor extends EventEmitter<{ alert: [Alert]; item: [Clas
     return alerts;
   }
 
+  /** Drops items that left the window and returns those inside (now - windowMs, now]; later items are kept. */
   private prune(topic: string, now: number): Classified[] {
-    const w = (this.windows.get(topic) ?? []).filter((c) => c.time > now - this.opts.windowMs && c.time <= now);
-    this.windows.set(topic, w);
-    return w;
+    const kept = (this.windows.get(topic) ?? []).filter((c) => c.time > now - this.opts.windowMs);
+    this.windows.set(topic, kept);
+    return kept.filter((c) => c.time <= now);
   }
 
   private cooling(topic: string, kind: Alert['kind'], now: number): boolean {

@@ -75,4 +75,12 @@ describe('SentimentMonitor', () => {
     expect(() => new SentimentMonitor({ classify, windowMs: 0, minCount: 1, negativeShare: 0.5 })).toThrow(/windowMs/);
     expect(() => new SentimentMonitor({ classify, windowMs: 1, minCount: 1, negativeShare: 2 })).toThrow(/negativeShare/);
   });
+
+  it('keeps later items when an earlier-stamped item arrives out of order', async () => {
+    const m = new SentimentMonitor({ classify, windowMs: 100, minCount: 3, negativeShare: 1, clock: () => 250 });
+    await m.push({ text: '- a', topic: 'X', time: 200 });
+    await m.push({ text: '- b', topic: 'X', time: 240 });
+    expect(await m.push({ text: '- late', topic: 'X', time: 150 })).toEqual([]); // window (50, 150] holds 1 item
+    expect(m.stats('X')).toMatchObject({ count: 2, negativeCount: 2 }); // (150, 250]: the two later items survived
+  });
 });
