@@ -88,6 +88,23 @@ describe('Engine.generate (stories260K)', () => {
     }
   });
 
+  it('shares a prefix held by a busy slot (system prompt evaluated once)', async () => {
+    const sys = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the sun.';
+    const e = await Engine.create(model, { parallel: 2, threads: 1 });
+    const fresh = await Engine.create(model, { parallel: 1, threads: 1, prefixCache: false });
+    try {
+      const first = e.generate(sys + ' One day', { temperature: 0, maxTokens: 200, ignoreEos: true });
+      for await (const ev of first) if (ev.tokens.length > 0) break; // its prompt is in the KV now; it keeps running
+      const second = await e.generate(sys + ' The dog', { temperature: 0, maxTokens: 8 }).result;
+      expect(second.usage.cachedPromptTokens).toBeGreaterThan(15);
+      expect(second.tokens).toEqual((await fresh.generate(sys + ' The dog', { temperature: 0, maxTokens: 8 }).result).tokens);
+      expect((await first.result).finishReason).toBe('abort');
+    } finally {
+      await e.dispose();
+      await fresh.dispose();
+    }
+  });
+
   it('never emits a stop string, even across token boundaries', async () => {
     const full = await engine.generate('Once upon a time', greedy).result;
     // Pick a stop string that straddles two tokens.
