@@ -67,57 +67,76 @@ export class FakeEngine implements EngineLike {
     const max = options.maxTokens ?? 256;
     const ctl = new AbortController();
     options.signal?.addEventListener('abort', () => ctl.abort(), { once: true });
-    let resolve!: (r: GenerateResult) => void;
-    let reject!: (e: unknown) => void;
-    const result = new Promise<GenerateResult>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    const self = this;
-    let started = false;
-    async function* iterate(): AsyncGenerator<TokenEvent> {
-      if (started) return;
-      started = true;
-      if (self.opts.failStart) {
-        reject(self.opts.failStart);
-        throw self.opts.failStart;
-      }
-      self.busy++;
+    // Like the real engine, the generation runs whether or not anyone iterates it.
+    const queue: TokenEvent[] = [];
+    let done = false;
+    let error: unknown;
+    let wake: (() => void) | undefined;
+    const notify = (): void => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    const result = (async (): Promise<GenerateResult> => {
+      await Promise.resolve();
       const out: string[] = [];
       let finish: GenerateResult['finishReason'] = 'stop';
       try {
-        for (let i = 0; i < words.length; i++) {
-          if (self.opts.tokenDelayMs && (i > 0 || self.opts.delayFirst !== false)) await new Promise((r) => setTimeout(r, self.opts.tokenDelayMs));
-          if (ctl.signal.aborted) {
-            finish = 'abort';
-            self.aborted++;
-            break;
+        if (this.opts.failStart) throw this.opts.failStart;
+        this.busy++;
+        try {
+          for (let i = 0; i < words.length; i++) {
+            if (this.opts.tokenDelayMs && (i > 0 || this.opts.delayFirst !== false)) await new Promise((r) => setTimeout(r, this.opts.tokenDelayMs));
+            if (ctl.signal.aborted) {
+              finish = 'abort';
+              this.aborted++;
+              break;
+            }
+            if (out.length >= max) {
+              finish = 'length';
+              break;
+            }
+            if (this.opts.failAfter && i >= this.opts.failAfter.tokens) throw this.opts.failAfter.error;
+            const text = words[i] ?? '';
+            out.push(text);
+            const ev: TokenEvent = { type: 'token', tokens: [10 + i], text };
+            if (options.logprobs !== undefined)
+              ev.logprobs = [{ token: 10 + i, text, logprob: -0.5, top: Array.from({ length: options.logprobs }, (_, k) => ({ token: 100 + k, text: `t${k}`, logprob: -1 - k })) }];
+            queue.push(ev);
+            notify();
           }
-          if (out.length >= max) {
-            finish = 'length';
-            break;
-          }
-          if (self.opts.failAfter && i >= self.opts.failAfter.tokens) throw self.opts.failAfter.error;
-          const text = words[i] ?? '';
-          out.push(text);
-          const ev: TokenEvent = { type: 'token', tokens: [10 + i], text };
-          if (options.logprobs !== undefined)
-            ev.logprobs = [{ token: 10 + i, text, logprob: -0.5, top: Array.from({ length: options.logprobs }, (_, k) => ({ token: 100 + k, text: `t${k}`, logprob: -1 - k })) }];
-          yield ev;
+        } finally {
+          this.busy--;
         }
       } catch (e) {
-        reject(e);
+        error = e;
         throw e;
       } finally {
-        self.busy--;
+        done = true;
+        notify();
       }
-      resolve({
+      return {
         text: out.join(''),
         tokens: out.map((_, i) => 10 + i),
         finishReason: finish,
         usage: { promptTokens: 5, completionTokens: out.length, cachedPromptTokens: 0 },
         timings: { queuedMs: 1, promptMs: 2, generationMs: 10 },
-      });
+      };
+    })();
+    result.catch(() => {});
+    async function* iterate(): AsyncGenerator<TokenEvent> {
+      for (;;) {
+        const ev = queue.shift();
+        if (ev) {
+          yield ev;
+          continue;
+        }
+        if (done) {
+          if (error !== undefined) throw error;
+          return;
+        }
+        await new Promise<void>((r) => (wake = r));
+      }
     }
     const it = iterate();
     return {
