@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import type { Command } from 'commander';
+import { InvalidArgumentError as UsageError, type Command } from 'commander';
 import { Engine } from '../../engine/Engine.js';
 import { Model } from '../../engine/Model.js';
 import type { ChatMessage, EngineLike } from '../../engine/types.js';
@@ -7,7 +7,7 @@ import { defaultModelPath } from '../../server/runtime.js';
 
 const num = (name: string) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`${name} must be a number`);
+  if (!Number.isFinite(n)) throw new UsageError(`${name} must be a number`);
   return n;
 };
 

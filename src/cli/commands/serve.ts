@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError as UsageError, Option } from 'commander';
 import { loadServeConfig, parseDuration, parseSize, type ServeConfigInput } from '../../config/index.js';
 import { parseLoraSpec } from '../../engine/lora.js';
 import { createLogger } from '../../logging.js';
@@ -8,7 +8,7 @@ import { checkBindSafety, startServer } from '../../server/serve.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 const intArg = (name: string) => (v: string): number => {
-  if (!/^\d+$/.test(v)) throw new Error(`${name} must be a whole number`);
+  if (!/^\d+$/.test(v)) throw new UsageError(`${name} must be a whole number`);
   return Number(v);
 };
 
