@@ -6,6 +6,8 @@
  * through ScanContext.cache.
  */
 
+import { FOLD_CLASS } from './text.js';
+
 /** A compact string of windows of a base text, with the map back. */
 export interface SubView {
   readonly text: string;
@@ -87,4 +89,91 @@ export function cachedView(cache: Map<string, unknown> | undefined, key: string,
   let v = cache.get(key) as SubView | undefined;
   if (!v) cache.set(key, (v = make()));
   return v;
+}
+
+/** What one pass over the text finds (see `prescan`). */
+export interface Prescan {
+  /** The text has a character of the fold set (what createView folds). */
+  special: boolean;
+  /** Windows around clusters of 4+ digits (as digitView). */
+  digitWindows: [number, number][];
+  /** Runs of 20+ base64/base64url characters (plus up to two '=') that stand alone (as encoded-payload's regex). */
+  b64Runs: [number, number][];
+}
+
+const DIGIT = 1;
+const B64 = 2;
+const SPECIAL = 4;
+const EQ = 8;
+const NL = 16;
+let table: Uint8Array | undefined;
+
+function classTable(): Uint8Array {
+  if (table) return table;
+  const t = new Uint8Array(65536);
+  const special = new RegExp(FOLD_CLASS);
+  for (let c = 0; c < 65536; c++) {
+    let v = 0;
+    if (c >= 48 && c <= 57) v |= DIGIT | B64;
+    else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 95 || c === 45) v |= B64;
+    else if (c === 61) v |= EQ;
+    else if (c === 10) v |= NL;
+    if (c >= 0xa0 && special.test(String.fromCharCode(c))) v |= SPECIAL;
+    t[c] = v;
+  }
+  return (table = t);
+}
+
+/**
+ * One fused pass over the text with a per-character class table (no regex, no allocation per character): whether
+ * the text needs folding, the digit-cluster windows and the standalone base64 runs. The scanner runs it once and
+ * shares the result through ScanContext.cache, replacing three regex passes.
+ *
+ * @example
+ * prescan('call 13812345678').digitWindows // [[0, 16]]
+ */
+export function prescan(text: string, margin = 10): Prescan {
+  const t = classTable();
+  const n = text.length;
+  const digitWindows: [number, number][] = [];
+  const b64Runs: [number, number][] = [];
+  let special = false;
+  let clusterStart = -1;
+  let lastDigit = -100;
+  let newline = false;
+  let digits = 0;
+  let runStart = -1;
+  let prevEq = false;
+  for (let i = 0; i < n; i++) {
+    const v = t[text.charCodeAt(i)]!;
+    if (v & DIGIT) {
+      if (clusterStart >= 0 && i - lastDigit <= 7 && !newline) digits++;
+      else {
+        if (digits >= 4) digitWindows.push([clusterStart - margin, lastDigit + 1 + margin]);
+        clusterStart = i;
+        digits = 1;
+      }
+      lastDigit = i;
+      newline = false;
+    } else if (v & NL) newline = true;
+    if (v & B64) {
+      if (runStart < 0) runStart = prevEq ? -2 : i; // a run right after '=' can never match
+      prevEq = false;
+      continue;
+    }
+    if (runStart !== -1) {
+      if (runStart >= 0 && i - runStart >= 20) {
+        let e = i;
+        while (e < n && e - i < 2 && text.charCodeAt(e) === 61) e++;
+        const next = e < n ? t[text.charCodeAt(e)]! : 0;
+        if (!(next & (B64 | EQ))) b64Runs.push([runStart, e]);
+      }
+      runStart = -1;
+    }
+    prevEq = (v & EQ) !== 0;
+    if (v & SPECIAL) special = true;
+  }
+  if (digits >= 4) digitWindows.push([clusterStart - margin, lastDigit + 1 + margin]);
+  if (runStart >= 0 && n - runStart >= 20) b64Runs.push([runStart, n]);
+  return { special, digitWindows, b64Runs };
 }

@@ -1,7 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { ResolvedPolicy } from './policy.js';
 import type { SafetyAction } from './types.js';
-import type { Vault } from './vault.js';
+import { Vault } from './vault.js';
+
+const vaultTokens = (text: string): ReadonlySet<string> => Vault.tokensIn(text);
 
 let processKey: Buffer | undefined;
 
@@ -69,6 +71,7 @@ export function applyOperators(text: string, rewrites: readonly Rewrite[], polic
   const parts: string[] = [];
   let pos = 0;
   let key: string | Buffer | undefined;
+  let avoid: ReadonlySet<string> | undefined;
   for (const r of sorted) {
     if (r.start < pos) continue;
     const value = text.slice(r.start, r.end);
@@ -85,7 +88,8 @@ export function applyOperators(text: string, rewrites: readonly Rewrite[], polic
         rep = hashValue(r.entity, value, key, policy.operators.hash?.length ?? 16);
         break;
       case 'placeholder':
-        rep = vault.placeholderFor(r.entity, value, { restorable: restorable(r.entity), avoid: text });
+        avoid ??= vaultTokens(text);
+        rep = vault.placeholderFor(r.entity, value, { restorable: restorable(r.entity), avoid });
         break;
       default:
         continue;

@@ -1,4 +1,4 @@
-import { cachedView, digitView, needleView, type SubView } from './candidates.js';
+import { cachedView, digitView, needleView, subView, type Prescan, type SubView } from './candidates.js';
 import type { Finding, Rule, RuleCategory, ScanContext, SafetyStage } from './types.js';
 
 /** One regex of a PatternRule: a global regex, the base score of a match, and the entity it emits. */
@@ -90,7 +90,12 @@ export class PatternRule implements Rule {
     if (o.precheck && !o.precheck(text)) return [];
     let sub: SubView | undefined;
     const c = o.candidates;
-    if (c === 'digits') sub = cachedView(ctx?.cache, 'digits', () => digitView(text));
+    if (c === 'digits') {
+      sub = cachedView(ctx?.cache, 'digits', () => {
+        const pre = ctx?.cache?.get('prescan') as Prescan | undefined;
+        return pre ? subView(text, pre.digitWindows) : digitView(text);
+      });
+    }
     else if (c) sub = cachedView(ctx?.cache, `needle:${c.needle}:${c.before}:${c.after}`, () => needleView(text, c.needle, c.before, c.after));
     const hay = sub ? sub.text : text;
     if (sub && hay.length <= 1) return [];

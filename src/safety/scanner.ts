@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { prescan, type Prescan } from './candidates.js';
 import { safetyLog } from './log.js';
 import type { ResolvedPolicy } from './policy.js';
 import { PhraseRule } from './phrase-rule.js';
@@ -102,15 +103,17 @@ export class SafetyScanner {
 
   /** Scans `text` at a stage; `input` is what an output answers (for leak checks). */
   scan(text: string, stage: SafetyStage = 'input', input?: string): ScanResult {
-    const view = createView(text);
-    const raw = this.runSync(view, stage, input);
+    const pre = prescan(text);
+    const view = createView(text, pre.special);
+    const raw = this.runSync(view, stage, input, pre);
     return this.decide(raw, stage);
   }
 
   /** Like `scan`, and also runs the async rules (NER). */
   async scanAsync(text: string, stage: SafetyStage = 'input', input?: string): Promise<ScanResult> {
-    const view = createView(text);
-    const raw = this.runSync(view, stage, input);
+    const pre = prescan(text);
+    const view = createView(text, pre.special);
+    const raw = this.runSync(view, stage, input, pre);
     const ctx = input === undefined ? { stage } : { stage, input };
     for (const r of this.asyncRules) {
       if (!r.stages.includes(stage)) continue;
@@ -120,10 +123,13 @@ export class SafetyScanner {
     return this.decide(raw, stage);
   }
 
-  private runSync(view: TextView, stage: SafetyStage, input?: string): Raw[] {
+  private runSync(view: TextView, stage: SafetyStage, input?: string, pre?: Prescan): Raw[] {
     const out: Raw[] = [];
     const cache = new Map<string, unknown>();
-    const ctx = input === undefined ? { stage, cache } : { stage, input: createView(input).text, cache };
+    // the rules see the view: reuse the prescan of the original when the view is the same string
+    cache.set('prescan', pre && !view.folded ? pre : prescan(view.text));
+    const special = view.special;
+    const ctx = input === undefined ? { stage, cache, special } : { stage, input: createView(input).text, cache, special };
     for (const r of this.rules) {
       if (!r.stages.includes(stage)) continue;
       const found = r.raw ? r.scan(view.original, ctx) : this.mapBack(r.scan(view.text, ctx), view);
@@ -232,7 +238,7 @@ function buildTrace(kept: Decided[]): SafetyTraceEntry[] {
         entity: d.entity,
         spans: items.map((i): [number, number] => [i.start, i.end]),
         action: d.action,
-        score: Math.max(...items.map((i) => i.score)),
+        score: items.reduce((m, i) => Math.max(m, i.score), 0),
         reason: reasonFor(d, items.map((i) => i.evidence)),
       };
     });

@@ -27,11 +27,11 @@ const FOLD_CHARS = new RegExp(
   'g',
 );
 /** Same set as FOLD_CHARS as one BMP class (lead surrogates stand for the pairs): a faster no-match test. */
-const FOLD_TEST = new RegExp(
+export const FOLD_CLASS =
   `[${INVISIBLE}\\u00A0\\u2000-\\u200A\\u202F\\u205F\\u3000\\u0370-\\u03FF\\u0400-\\u052F\\u0131\\u0130\\u0251\\u0261` +
-    `\\u2100-\\u214F\\u2460-\\u24FF\\uFB00-\\uFB06\\uFF0B\\uFF0D-\\uFF0F\\uFF10-\\uFF19\\uFF20-\\uFF3A\\uFF3F\\uFF41-\\uFF5A` +
-    `\\u1D00-\\u1DBF\\u2070-\\u209F\\uD835\\uDB40]`,
-);
+  `\\u2100-\\u214F\\u2460-\\u24FF\\uFB00-\\uFB06\\uFF0B\\uFF0D-\\uFF0F\\uFF10-\\uFF19\\uFF20-\\uFF3A\\uFF3F\\uFF41-\\uFF5A` +
+  `\\u1D00-\\u1DBF\\u2070-\\u209F\\uD835\\uDB40]`;
+const FOLD_TEST = new RegExp(FOLD_CLASS);
 const INVISIBLE_RE = new RegExp(`^[${INVISIBLE}]$|^\\uDB40[\\uDC00-\\uDC7F]$`);
 
 const foldCache = new Map<string, string>();
@@ -65,14 +65,22 @@ export interface TextView {
   readonly text: string;
   /** True when the view differs from the original. */
   readonly folded: boolean;
+  /**
+   * True when the text has a character of the fold set (invisible, bidi, confusable, compatibility): when false,
+   * rules that look only for such characters can skip the text.
+   */
+  readonly special: boolean;
   toOriginal(start: number, end: number): [number, number];
 }
 
 const identity = (start: number, end: number): [number, number] => [start, end];
 
-/** Builds the normalized view of `text` (fast path: no copy when nothing needs folding). */
-export function createView(text: string): TextView {
-  if (!FOLD_TEST.test(text)) return { original: text, text, folded: false, toOriginal: identity };
+/**
+ * Builds the normalized view of `text` (fast path: no copy when nothing needs folding). `special` may pass in
+ * the result of an earlier FOLD_CLASS test of the same text (the scanner's prescan) to skip the test.
+ */
+export function createView(text: string, special?: boolean): TextView {
+  if (special === false || (special === undefined && !FOLD_TEST.test(text))) return { original: text, text, folded: false, special: false, toOriginal: identity };
   let changedLength = false;
   const pieces: string[] = [];
   const anchors: number[] = []; // pairs (viewPos, origPos) at each replaced char
@@ -91,10 +99,10 @@ export function createView(text: string): TextView {
     if (rep.length !== ch.length) changedLength = true;
     last = m.index + ch.length;
   }
-  if (pieces.length === 0) return { original: text, text, folded: false, toOriginal: identity };
+  if (pieces.length === 0) return { original: text, text, folded: false, special: true, toOriginal: identity };
   pieces.push(text.slice(last));
   const view = pieces.join('');
-  if (!changedLength) return { original: text, text: view, folded: true, toOriginal: identity };
+  if (!changedLength) return { original: text, text: view, folded: true, special: true, toOriginal: identity };
   // Piecewise map: between anchors the offset delta is constant.
   const viewAt = new Int32Array(anchors.length / 2);
   const origAt = new Int32Array(anchors.length / 2);
@@ -122,6 +130,7 @@ export function createView(text: string): TextView {
     original: text,
     text: view,
     folded: true,
+    special: true,
     toOriginal: (start, end) => {
       const s = map(start, false);
       const e = Math.max(s, Math.min(text.length, map(end, true)));

@@ -39,6 +39,11 @@ export interface ScanContext {
   readonly input?: string;
   /** Per-scan memo shared by rules (candidate windows); created by the scanner. */
   readonly cache?: Map<string, unknown>;
+  /**
+   * False when the scanner found no invisible, bidi, confusable or compatibility character in the text (one
+   * shared test); rules that only look for those may then return at once. Undefined: unknown.
+   */
+  readonly special?: boolean;
 }
 
 /**

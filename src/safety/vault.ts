@@ -27,9 +27,10 @@ export class Vault {
 
   /**
    * The placeholder for a value (created on first use). `avoid` is text the placeholder must not already occur in
-   * (the input), so restoring never touches text that only looked like a placeholder.
+   * (the input), or the set of placeholder-shaped tokens of that text, so restoring never touches text that only
+   * looked like a placeholder.
    */
-  placeholderFor(entity: string, value: string, opts: { restorable?: boolean; avoid?: string } = {}): string {
+  placeholderFor(entity: string, value: string, opts: { restorable?: boolean; avoid?: string | ReadonlySet<string> } = {}): string {
     const label = entity.toUpperCase().replace(/[^A-Z0-9_]/g, '_').replace(/^[^A-Z]+/, '') || 'PII';
     const key = `${label}\u0000${value}`;
     const hit = this.#byValue.get(key);
@@ -39,7 +40,7 @@ export class Vault {
     do {
       n++;
       ph = `<${label}_${n}>`;
-    } while (this.#byPlaceholder.has(ph) || (opts.avoid !== undefined && opts.avoid.includes(ph)));
+    } while (this.#byPlaceholder.has(ph) || (opts.avoid !== undefined && (typeof opts.avoid === 'string' ? opts.avoid.includes(ph) : opts.avoid.has(ph))));
     this.#counters.set(label, n);
     this.#byPlaceholder.set(ph, { value, entity, restorable: opts.restorable ?? true });
     this.#byValue.set(key, ph);
@@ -78,6 +79,15 @@ export class Vault {
   holdsValue(value: string): boolean {
     for (const e of this.#byPlaceholder.values()) if (e.value === value) return true;
     return false;
+  }
+
+  /** The placeholder-shaped tokens already present in a text (what `placeholderFor` must avoid). */
+  static tokensIn(text: string): ReadonlySet<string> {
+    const out = new Set<string>();
+    if (!text.includes('<')) return out;
+    PLACEHOLDER_RE.lastIndex = 0;
+    for (let m = PLACEHOLDER_RE.exec(text); m !== null; m = PLACEHOLDER_RE.exec(text)) out.add(m[0]);
+    return out;
   }
 
   toJSON(): string {

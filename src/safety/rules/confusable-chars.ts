@@ -1,4 +1,4 @@
-import type { Finding, Rule } from '../types.js';
+import type { Finding, Rule, ScanContext } from '../types.js';
 
 const TRIGGER = /[\u0370-\u03FF\u0400-\u052F\uFF21-\uFF3A\uFF41-\uFF5A]|\uD835[\uDC00-\uDFFF]/;
 const WORD = /(?:[A-Za-z\u0370-\u03FF\u0400-\u052F\uFF21-\uFF3A\uFF41-\uFF5A]|\uD835[\uDC00-\uDFFF])+/g;
@@ -23,7 +23,8 @@ export function createConfusableCharsRule(): Rule {
     entities: ['CONFUSABLES'],
     stages: ['input'],
     raw: true,
-    scan(text: string): Finding[] {
+    scan(text: string, ctx?: ScanContext): Finding[] {
+      if (ctx?.special === false) return [];
       if (!TRIGGER.test(text)) return [];
       const out: Finding[] = [];
       WORD.lastIndex = 0;

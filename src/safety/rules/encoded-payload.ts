@@ -1,3 +1,4 @@
+import type { Prescan } from '../candidates.js';
 import { createView } from '../text.js';
 import type { Finding, Rule } from '../types.js';
 import { createInjectionDelimiterRule } from './injection-delimiter.js';
@@ -43,38 +44,45 @@ export function createEncodedPayloadRule(opts: { depth?: number } = {}): Rule {
     if (depth < maxDepth) for (const f of scanBlocks(view, depth + 1)) best = Math.max(best, f.entity === 'ENCODED_INJECTION' ? f.score : 0);
     return best;
   };
-  const scanBlocks = (text: string, depth: number): Finding[] => {
+  const scanBlocks = (text: string, depth: number, cache?: Map<string, unknown>): Finding[] => {
     const out: Finding[] = [];
-    // nested calls (decoded text is rescanned) must not share lastIndex with the outer loop: own regexes per depth
-    const block = depth === 1 ? BLOCK : new RegExp(BLOCK.source, 'g');
-    const escaped = depth === 1 ? ESCAPED_HEX : new RegExp(ESCAPED_HEX.source, 'g');
-    for (const re of text.includes('\\x') ? [block, escaped] : [block]) {
-      re.lastIndex = 0;
-      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-        const found = m[0];
-        let kind: 'hex' | 'base64';
-        let buf: Buffer;
-        if (re === escaped) {
-          kind = 'hex';
-          buf = Buffer.from(found.replace(/\\x/g, ''), 'hex');
-        } else if (HEX_ONLY.test(found)) {
-          kind = 'hex';
-          buf = Buffer.from(found, 'hex');
-        } else {
-          // plain words and identifiers are not base64 payloads: need a digit, + or /, or mixed case
-          if (!/[0-9+/]/.test(found) && !(/[a-z]/.test(found) && /[A-Z]/.test(found))) continue;
-          kind = 'base64';
-          buf = Buffer.from(found, BASE64URL.test(found) ? 'base64url' : 'base64');
-        }
-        const decoded = asText(buf);
-        if (decoded === undefined) continue;
-        const inj = decodeScan(decoded, depth);
-        out.push(
-          inj > 0
-            ? { start: m.index, end: m.index + found.length, entity: 'ENCODED_INJECTION', score: inj, ruleId: 'encoded-payload', evidence: `${kind}+injection` }
-            : { start: m.index, end: m.index + found.length, entity: 'ENCODED_PAYLOAD', score: 0.3, ruleId: 'encoded-payload', evidence: kind },
-        );
+    // candidate blocks: at the top level the scanner's prescan already found the runs (same semantics as BLOCK);
+    // nested calls (decoded text) use their own regex objects so no lastIndex is shared with an outer loop
+    const cands: { index: number; found: string; escaped: boolean }[] = [];
+    const runs = depth === 1 ? (cache?.get('prescan') as Prescan | undefined)?.b64Runs : undefined;
+    if (runs) for (const [a, b] of runs) cands.push({ index: a, found: text.slice(a, b), escaped: false });
+    else {
+      const block = new RegExp(BLOCK.source, 'g');
+      for (let m = block.exec(text); m !== null; m = block.exec(text)) cands.push({ index: m.index, found: m[0], escaped: false });
+    }
+    if (text.includes('\\x')) {
+      const esc = new RegExp(ESCAPED_HEX.source, 'g');
+      for (let m = esc.exec(text); m !== null; m = esc.exec(text)) cands.push({ index: m.index, found: m[0], escaped: true });
+    }
+    for (const { index, found, escaped } of cands) {
+      let kind: 'hex' | 'base64';
+      let buf: Buffer;
+      if (escaped) {
+        kind = 'hex';
+        buf = Buffer.from(found.replace(/\\x/g, ''), 'hex');
+      } else if (HEX_ONLY.test(found)) {
+        kind = 'hex';
+        buf = Buffer.from(found, 'hex');
+      } else {
+        // plain words and identifiers are not base64 payloads: need a digit, + or /, or mixed case
+        if (!/[0-9+/]/.test(found) && !(/[a-z]/.test(found) && /[A-Z]/.test(found))) continue;
+        kind = 'base64';
+        buf = Buffer.from(found, BASE64URL.test(found) ? 'base64url' : 'base64');
       }
+      const decoded = asText(buf);
+      if (decoded === undefined) continue;
+      const inj = decodeScan(decoded, depth);
+      const end = index + found.length;
+      out.push(
+        inj > 0
+          ? { start: index, end, entity: 'ENCODED_INJECTION', score: inj, ruleId: 'encoded-payload', evidence: `${kind}+injection` }
+          : { start: index, end, entity: 'ENCODED_PAYLOAD', score: 0.3, ruleId: 'encoded-payload', evidence: kind },
+      );
     }
     return out;
   };
@@ -85,6 +93,6 @@ export function createEncodedPayloadRule(opts: { depth?: number } = {}): Rule {
     languages: ['*'],
     entities: ['ENCODED_INJECTION', 'ENCODED_PAYLOAD'],
     stages: ['input'],
-    scan: (text) => scanBlocks(text, 1),
+    scan: (text, ctx) => scanBlocks(text, 1, ctx?.cache),
   };
 }

@@ -1,4 +1,4 @@
-import type { Finding, Rule } from '../types.js';
+import type { Finding, Rule, ScanContext } from '../types.js';
 
 const INVISIBLE_RE = /(?:[\u00AD\u034F\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]|\uDB40[\uDC00-\uDC7F])+/g;
 
@@ -19,7 +19,8 @@ export function createInvisibleCharsRule(): Rule {
     entities: ['INVISIBLE_CHARS'],
     stages: ['input', 'output'],
     raw: true,
-    scan(text: string): Finding[] {
+    scan(text: string, ctx?: ScanContext): Finding[] {
+      if (ctx?.special === false) return [];
       const out: Finding[] = [];
       INVISIBLE_RE.lastIndex = 0;
       for (let m = INVISIBLE_RE.exec(text); m !== null; m = INVISIBLE_RE.exec(text)) {
