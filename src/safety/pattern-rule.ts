@@ -147,12 +147,22 @@ function valueGroup(groups: Record<string, string | undefined>): string | undefi
   return undefined;
 }
 
+const contextCache = new WeakMap<readonly string[], RegExp>();
+
+/** One case-insensitive regex per word list (compiled once, cached by list identity). */
+function contextRegex(words: readonly string[]): RegExp {
+  let re = contextCache.get(words);
+  if (!re) {
+    re = new RegExp(words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
+    contextCache.set(words, re);
+  }
+  return re;
+}
+
 /** True when one of `words` (lowercase) occurs within `window` chars before `start` or window/2 after `end`. */
 export function hasContext(text: string, start: number, end: number, words: readonly string[], window = 48): boolean {
-  const before = text.slice(Math.max(0, start - window), start).toLowerCase();
-  const after = text.slice(end, Math.min(text.length, end + (window >> 1))).toLowerCase();
-  for (const w of words) if (before.includes(w) || after.includes(w)) return true;
-  return false;
+  const re = contextRegex(words);
+  return re.test(text.slice(Math.max(0, start - window), start)) || re.test(text.slice(end, Math.min(text.length, end + (window >> 1))));
 }
 
 /** Rounds a score to 3 decimals so traces stay readable. */

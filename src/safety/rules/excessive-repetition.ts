@@ -3,7 +3,7 @@ import type { Finding, Rule } from '../types.js';
 /**
  * Excessive repetition (token-flooding and context-stuffing attacks): a unit of 1–32 characters repeated back to
  * back over at least `minChars` characters (default 64) and `minRepeats` times (default 8). Runs of layout
- * characters (spaces, dashes, `=`) need 4× more. Linear time: the text is sampled every 32 characters and each
+ * characters (spaces, dashes, `=`) need 4× more. Linear time: the text is sampled every 48 characters and each
  * sample checks the periods 1–32, so a long run cannot be missed.
  *
  * @example
@@ -13,6 +13,12 @@ export function createExcessiveRepetitionRule(opts: { minChars?: number; minRepe
   const minChars = Math.max(64, opts.minChars ?? 64);
   const minRepeats = opts.minRepeats ?? 8;
   const MAXP = 32;
+  // Sampling every STRIDE chars cannot miss a run: a run of the needed length L(p) contains a sample i with
+  // [i, i + 2p) inside it whenever 2p + STRIDE <= L(p); take the largest stride that holds for every period
+  // (48 with the defaults).
+  let STRIDE = 48;
+  for (let p = 1; p <= MAXP; p++) STRIDE = Math.min(STRIDE, Math.max(minChars, minRepeats * p, 4 * p) - 2 * p);
+  STRIDE = Math.max(1, STRIDE);
   return {
     id: 'excessive-repetition',
     version: '1',
@@ -26,7 +32,7 @@ export function createExcessiveRepetitionRule(opts: { minChars?: number; minRepe
       let i = 0;
       while (i + minChars <= n) {
         const c = text.charCodeAt(i);
-        let next = i + MAXP;
+        let next = i + STRIDE;
         for (let p = 1; p <= MAXP; p++) {
           if (text.charCodeAt(i + p) !== c) continue;
           let k = 1;
