@@ -299,7 +299,7 @@ Napi::Value AddonEngine::Submit(const Napi::CallbackInfo &info) {
     task->ignoreEos = getBool(o, "ignoreEos", false);
     task->sampling = readSampling(o, cfg_.seed);
     std::string err;
-    task->smpl = buildSampler(vocab, task->sampling, err);
+    task->smpl = buildSampler(vocab, task->sampling, err, &task->grammar);
     if (!task->smpl) throw makeError(env, "GRAMMAR", err);
   } else if (kind == "score") {
     Napi::Array a = o.Get("candidates").As<Napi::Array>();

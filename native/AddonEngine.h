@@ -74,12 +74,14 @@ struct EngineTask {
   int64_t aloraStart = -1;
   std::string cacheKey;  // what Slot::cacheLoraKey must equal for a full prefix reuse
   int64_t tEnqueueUs = 0;
-  llama_sampler *smpl = nullptr;  // generate: built (and the grammar checked) at submit time
+  llama_sampler *smpl = nullptr;     // generate: built (and the grammar checked) at submit time
+  llama_sampler *grammar = nullptr;  // generate: the grammar, outside the chain (see sampleToken)
   EngineTask() = default;
   EngineTask(const EngineTask &) = delete;
   EngineTask &operator=(const EngineTask &) = delete;
   ~EngineTask() {
     if (smpl) llama_sampler_free(smpl);
+    if (grammar) llama_sampler_free(grammar);
   }
 };
 
@@ -130,6 +132,8 @@ struct Slot {
   size_t nPromptDone = 0;
   int32_t iBatch = -1;
   llama_sampler *smpl = nullptr;
+  llama_sampler *grammar = nullptr;
+  std::vector<llama_token_data> cur;  // sampling scratch (n_vocab entries)
   llama_token pending = LLAMA_TOKEN_NULL;
   int32_t nGenerated = 0, nCached = 0;
   int64_t tAdmit = 0, tFirst = 0, tLast = 0;

@@ -97,8 +97,10 @@ void EngineCore::stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
-  for (auto &s : slots_)
+  for (auto &s : slots_) {
     if (s.smpl) llama_sampler_free(s.smpl);
+    if (s.grammar) llama_sampler_free(s.grammar);
+  }
   slots_.clear();
   pending_.clear();
   incoming_.clear();
@@ -292,6 +294,8 @@ void EngineCore::launch(Slot &s, std::shared_ptr<EngineTask> task) {
   s.nCached = (int32_t)n;
   s.smpl = task->smpl;
   task->smpl = nullptr;
+  s.grammar = task->grammar;
+  task->grammar = nullptr;
   s.state = SlotState::Prompt;
   s.tAdmit = llama_time_us();
   s.tFirst = s.tLast = 0;
@@ -308,7 +312,8 @@ void EngineCore::launch(Slot &s, std::shared_ptr<EngineTask> task) {
 void EngineCore::releaseSlot(Slot &s) {
   llama_memory_t mem = llama_get_memory(ctx_);
   if (s.smpl) llama_sampler_free(s.smpl);
-  s.smpl = nullptr;
+  if (s.grammar) llama_sampler_free(s.grammar);
+  s.smpl = s.grammar = nullptr;
   for (auto &r : s.candRunning) {
     llama_memory_seq_rm(mem, r.seq, -1, -1);
     auxFree_[(size_t)r.seq - cfg_.parallel] = true;
@@ -391,7 +396,11 @@ void EngineCore::onPrefixDone(Slot &s) {
 
 void EngineCore::sampleSlot(Slot &s) {
   EngineTask &t = *s.task;
-  llama_token tok = llama_sampler_sample(s.smpl, ctx_, s.iBatch);
+  llama_token tok = sampleToken(s.smpl, s.grammar, llama_get_logits_ith(ctx_, s.iBatch), llama_vocab_n_tokens(model_->vocab()), s.cur);
+  if (tok == LLAMA_TOKEN_NULL) {
+    finishGenerate(s, "error", "GRAMMAR", "no token satisfies the grammar");
+    return;
+  }
   int64_t now = llama_time_us();
   if (!s.tFirst) s.tFirst = now;
   s.tLast = now;

@@ -36,7 +36,7 @@ SamplingConfig readSampling(const Napi::Object &o, uint32_t defaultSeed) {
   return c;
 }
 
-llama_sampler *buildSampler(const llama_vocab *vocab, const SamplingConfig &c, std::string &err) {
+llama_sampler *buildSampler(const llama_vocab *vocab, const SamplingConfig &c, std::string &err, llama_sampler **grammarOut) {
   llama_sampler_chain_params cp = llama_sampler_chain_default_params();
   cp.no_perf = true;
   llama_sampler *chain = llama_sampler_chain_init(cp);
@@ -52,7 +52,8 @@ llama_sampler *buildSampler(const llama_vocab *vocab, const SamplingConfig &c, s
       err = "the grammar could not be parsed (GBNF with a `root` rule expected)";
       return nullptr;
     }
-    llama_sampler_chain_add(chain, g);
+    if (grammarOut) *grammarOut = g;
+    else llama_sampler_chain_add(chain, g);
   }
   if (c.temperature <= 0.0f) {
     llama_sampler_chain_add(chain, llama_sampler_init_greedy());
@@ -65,6 +66,31 @@ llama_sampler *buildSampler(const llama_vocab *vocab, const SamplingConfig &c, s
   llama_sampler_chain_add(chain, llama_sampler_init_temp(c.temperature));
   llama_sampler_chain_add(chain, llama_sampler_init_dist(c.seed));
   return chain;
+}
+
+static llama_token applyChain(llama_sampler *chain, llama_sampler *grammar, const float *logits, int32_t nVocab,
+                              std::vector<llama_token_data> &cur) {
+  cur.resize((size_t)nVocab);
+  for (llama_token t = 0; t < nVocab; t++) cur[(size_t)t] = {t, logits[t], 0.0f};
+  llama_token_data_array arr{cur.data(), cur.size(), -1, false};
+  if (grammar) llama_sampler_apply(grammar, &arr);
+  llama_sampler_apply(chain, &arr);
+  return arr.selected >= 0 && (size_t)arr.selected < arr.size ? arr.data[arr.selected].id : LLAMA_TOKEN_NULL;
+}
+
+llama_token sampleToken(llama_sampler *chain, llama_sampler *grammar, const float *logits, int32_t nVocab,
+                        std::vector<llama_token_data> &cur) {
+  llama_token tok = applyChain(chain, nullptr, logits, nVocab, cur);
+  if (grammar && tok != LLAMA_TOKEN_NULL) {
+    llama_token_data one{tok, 1.0f, 0.0f};
+    llama_token_data_array single{&one, 1, -1, false};
+    llama_sampler_apply(grammar, &single);
+    if (std::isinf(single.data[0].logit) && single.data[0].logit < 0) tok = applyChain(chain, grammar, logits, nVocab, cur);
+  }
+  if (tok == LLAMA_TOKEN_NULL) return tok;
+  if (grammar) llama_sampler_accept(grammar, tok);
+  llama_sampler_accept(chain, tok);
+  return tok;
 }
 
 double logSumExp(const float *logits, int32_t n) {

@@ -30,7 +30,15 @@ SamplingConfig readSampling(const Napi::Object &o, uint32_t defaultSeed);
 
 // Builds the chain: logit bias, penalties, grammar, then greedy (temperature <= 0) or
 // top-k, typical, top-p, min-p, temperature, dist. Returns nullptr and sets err when the grammar is invalid.
-llama_sampler *buildSampler(const llama_vocab *vocab, const SamplingConfig &cfg, std::string &err);
+// With `grammarOut`, the grammar sampler is returned there instead of joining the chain (see sampleToken).
+llama_sampler *buildSampler(const llama_vocab *vocab, const SamplingConfig &cfg, std::string &err,
+                            llama_sampler **grammarOut = nullptr);
+
+// Samples one token from raw logits and accepts it. With a grammar, as llama.cpp's common_sampler: sample
+// without it first and only when the grammar rejects that token apply the grammar to the whole vocabulary and
+// sample again (a full-vocabulary grammar pass costs tens of ms per token with a 150k vocabulary).
+llama_token sampleToken(llama_sampler *chain, llama_sampler *grammar, const float *logits, int32_t nVocab,
+                        std::vector<llama_token_data> &cur);
 
 // log(sum(exp(logits))) in double precision.
 double logSumExp(const float *logits, int32_t n);
