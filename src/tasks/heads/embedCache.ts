@@ -8,9 +8,12 @@
  */
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import path from 'node:path';
 import type { EngineLike, Pooling } from '../../engine/types.js';
 import { cacheDir, type ModelIdentity } from './identity.js';
+
+const LE = endianness() === 'LE';
 
 /** Pooled inputs have one row; pooling 'none' has one row per token. */
 export type EmbeddingRows = Float32Array[];
@@ -62,8 +65,12 @@ export class EmbeddingCache {
       const dim = buf.readUInt32LE(off + 36);
       const end = off + 40 + rows * dim * 4;
       if (end > buf.length) break;
-      const data = new Float32Array(rows * dim);
-      for (let i = 0; i < rows * dim; i++) data[i] = buf.readFloatLE(off + 40 + i * 4);
+      let data: Float32Array;
+      if (LE) data = new Float32Array(buf.buffer.slice(buf.byteOffset + off + 40, buf.byteOffset + end));
+      else {
+        data = new Float32Array(rows * dim);
+        for (let i = 0; i < rows * dim; i++) data[i] = buf.readFloatLE(off + 40 + i * 4);
+      }
       const out: EmbeddingRows = [];
       for (let r = 0; r < rows; r++) out.push(data.subarray(r * dim, (r + 1) * dim));
       this.map.set(key, out);
