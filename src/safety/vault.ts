@@ -6,6 +6,8 @@ interface Entry {
   restorable: boolean;
 }
 
+const LABELS = new Map<string, string>();
+
 /** Matches typed placeholders such as `<PHONE_1>` or `<CN_RESIDENT_ID_12>`. */
 export const PLACEHOLDER_RE = /<([A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)*)_(\d{1,6})>/g;
 
@@ -31,7 +33,11 @@ export class Vault {
    * looked like a placeholder.
    */
   placeholderFor(entity: string, value: string, opts: { restorable?: boolean; avoid?: string | ReadonlySet<string> } = {}): string {
-    const label = entity.toUpperCase().replace(/[^A-Z0-9_]/g, '_').replace(/^[^A-Z]+/, '') || 'PII';
+    let label = LABELS.get(entity);
+    if (label === undefined) {
+      label = entity.toUpperCase().replace(/[^A-Z0-9_]/g, '_').replace(/^[^A-Z]+/, '') || 'PII';
+      if (LABELS.size < 1024) LABELS.set(entity, label);
+    }
     const key = `${label}\u0000${value}`;
     const hit = this.#byValue.get(key);
     if (hit !== undefined) return hit;
