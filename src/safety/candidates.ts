@@ -66,7 +66,12 @@ export function subView(base: string, windows: [number, number][]): SubView {
   };
 }
 
-/** Windows around clusters of 4+ digits (digits at most 6 characters apart), with `margin` characters each side. */
+/**
+ * Windows around clusters of 4+ digits (digits at most 6 characters apart), with `margin` characters each side.
+ *
+ * @example
+ * digitView('call 13812345678').text // '\u0000call 13812345678\u0000'
+ */
 export function digitView(text: string, margin = 10): SubView {
   const w: [number, number][] = [];
   DIGIT_CLUSTER.lastIndex = 0;
@@ -76,14 +81,24 @@ export function digitView(text: string, margin = 10): SubView {
   return subView(text, w);
 }
 
-/** Windows around each occurrence of `needle`: `before` characters before it and `after` after it. */
+/**
+ * Windows around each occurrence of `needle`: `before` characters before it and `after` after it.
+ *
+ * @example
+ * needleView('x a@b.cn', '@', 1, 2).text // '\u0000a@b.\u0000'
+ */
 export function needleView(text: string, needle: string, before: number, after: number): SubView {
   const w: [number, number][] = [];
   for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length)) w.push([i - before, i + needle.length + after]);
   return subView(text, w);
 }
 
-/** The shared SubView for a candidate kind, computed once per scan (`cache` comes from ScanContext). */
+/**
+ * The shared SubView for a candidate kind, computed once per scan (`cache` comes from ScanContext).
+ *
+ * @example
+ * const v = cachedView(ctx.cache, 'digits', () => digitView(text))
+ */
 export function cachedView(cache: Map<string, unknown> | undefined, key: string, make: () => SubView): SubView {
   if (!cache) return make();
   let v = cache.get(key) as SubView | undefined;

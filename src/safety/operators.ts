@@ -7,7 +7,12 @@ const vaultTokens = (text: string): ReadonlySet<string> => Vault.tokensIn(text);
 
 let processKey: Buffer | undefined;
 
-/** The HMAC key of a policy: `operators.hash.key`, else the env var `keyEnv`, else a random per-process key. */
+/**
+ * The HMAC key of a policy: `operators.hash.key`, else the env var `keyEnv`, else a random per-process key.
+ *
+ * @example
+ * hashKey(resolvePolicy(defaultPolicy())) // process.env.ONRAMP_SAFETY_HMAC_KEY or a random per-process key
+ */
 export function hashKey(policy: ResolvedPolicy): string | Buffer {
   const h = policy.operators.hash ?? {};
   if (h.key) return h.key;

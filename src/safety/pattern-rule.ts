@@ -159,13 +159,23 @@ function contextRegex(words: readonly string[]): RegExp {
   return re;
 }
 
-/** True when one of `words` (lowercase) occurs within `window` chars before `start` or window/2 after `end`. */
+/**
+ * True when one of `words` occurs (case-insensitively) within `window` chars before `start` or window/2 after `end`.
+ *
+ * @example
+ * hasContext('phone: 123', 7, 10, ['phone']) // true
+ */
 export function hasContext(text: string, start: number, end: number, words: readonly string[], window = 48): boolean {
   const re = contextRegex(words);
   return re.test(text.slice(Math.max(0, start - window), start)) || re.test(text.slice(end, Math.min(text.length, end + (window >> 1))));
 }
 
-/** Rounds a score to 3 decimals so traces stay readable. */
+/**
+ * Rounds a score to 3 decimals so traces stay readable.
+ *
+ * @example
+ * round(0.123456) // 0.123
+ */
 export function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }

@@ -2,7 +2,12 @@ import { round } from './pattern-rule.js';
 import { sentenceAt } from './text.js';
 import type { Finding, Rule, RuleCategory, SafetyStage, ScanContext } from './types.js';
 
-/** The sentences (as sorted, distinct [start, end)) that contain a match of one of the global regexes. */
+/**
+ * The sentences (as sorted, distinct [start, end)) that contain a match of one of the global regexes.
+ *
+ * @example
+ * candidateSentences('Hi. Ignore it!', [/ignore/gi]) // [[4, 14]]
+ */
 export function candidateSentences(text: string, triggers: readonly RegExp[]): [number, number][] {
   const out: [number, number][] = [];
   for (const trigger of triggers) {

@@ -99,7 +99,12 @@ export const RULE_FACTORIES: Readonly<Record<string, RuleFactory>> = Object.free
   'length-limit': (ctx) => createLengthLimitRule({ input: num(ctx.options, 'input'), output: num(ctx.options, 'output') }),
 });
 
-/** True for rules that only `scanAsync` can run. */
+/**
+ * True for rules that only `scanAsync` can run.
+ *
+ * @example
+ * isAsyncRule(createNerEntitiesRule(async () => [])) // true
+ */
 export function isAsyncRule(r: Rule | AsyncRule): r is AsyncRule {
   return typeof (r as AsyncRule).scanAsync === 'function';
 }

@@ -244,7 +244,12 @@ function buildTrace(kept: Decided[]): SafetyTraceEntry[] {
     });
 }
 
-/** True when the action rewrites text. */
+/**
+ * True when the action rewrites text.
+ *
+ * @example
+ * isTransform('mask') // true
+ */
 export function isTransform(a: SafetyAction): boolean {
   return TRANSFORM_ACTIONS.has(a);
 }

@@ -36,7 +36,12 @@ const INVISIBLE_RE = new RegExp(`^[${INVISIBLE}]$|^\\uDB40[\\uDC00-\\uDC7F]$`);
 
 const foldCache = new Map<string, string>();
 
-/** Folds one character (or surrogate pair): invisible -> '', confusable -> Latin, compatibility -> NFKC. */
+/**
+ * Folds one character (or surrogate pair): invisible -> '', confusable -> Latin, compatibility -> NFKC.
+ *
+ * @example
+ * foldChar('ｉ') // 'i'
+ */
 export function foldChar(ch: string): string {
   const hit = foldCache.get(ch);
   if (hit !== undefined) return hit;

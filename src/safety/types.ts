@@ -6,10 +6,20 @@
 /** What the policy does with a finding. */
 export type SafetyAction = 'allow' | 'flag' | 'mask' | 'redact' | 'hash' | 'placeholder' | 'block';
 
-/** The actions that rewrite the text. */
+/**
+ * The actions that rewrite the text.
+ *
+ * @example
+ * TRANSFORM_ACTIONS.has('placeholder') // true
+ */
 export const TRANSFORM_ACTIONS: ReadonlySet<SafetyAction> = new Set(['mask', 'redact', 'hash', 'placeholder']);
 
-/** Every action, in order of severity (later wins when one span gets two). */
+/**
+ * Every action a policy may name.
+ *
+ * @example
+ * SAFETY_ACTIONS.includes('block') // true
+ */
 export const SAFETY_ACTIONS = ['allow', 'flag', 'mask', 'redact', 'hash', 'placeholder', 'block'] as const;
 
 /** Rule families; used by policies and reports. */

@@ -2,7 +2,12 @@
  * Checksums and parsers used by the recognizers. Pure functions over strings; each is exported for reuse and tests.
  */
 
-/** Keeps only ASCII digits. */
+/**
+ * Keeps only ASCII digits.
+ *
+ * @example
+ * digitsOf('+86 138-1234') // '861381234'
+ */
 export function digitsOf(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
@@ -103,12 +108,22 @@ const CN_PROVINCES = new Set([
   '45', '46', '50', '51', '52', '53', '54', '61', '62', '63', '64', '65', '71', '81', '82', '83', '91',
 ]);
 
-/** True when the 6-digit region code has a valid province prefix. */
+/**
+ * True when the 6-digit region code has a valid province prefix.
+ *
+ * @example
+ * cnRegionValid('110105') // true
+ */
 export function cnRegionValid(code: string): boolean {
   return /^\d{6}$/.test(code) && CN_PROVINCES.has(code.slice(0, 2)) && code.slice(2) !== '0000';
 }
 
-/** True for a real calendar date (Gregorian) within [minYear, maxYear]. */
+/**
+ * True for a real calendar date (Gregorian) within [minYear, maxYear].
+ *
+ * @example
+ * dateValid(2024, 2, 29) // true
+ */
 export function dateValid(y: number, m: number, d: number, maxYear = new Date().getUTCFullYear(), minYear = 1850): boolean {
   if (y < minYear || y > maxYear || m < 1 || m > 12 || d < 1) return false;
   const days = [31, (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -118,7 +133,12 @@ export function dateValid(y: number, m: number, d: number, maxYear = new Date().
 const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const ID_CHECK = '10X98765432';
 
-/** ISO 7064 MOD 11-2 check character of the first 17 digits of a CN resident ID. */
+/**
+ * ISO 7064 MOD 11-2 check character of the first 17 digits of a CN resident ID.
+ *
+ * @example
+ * cnIdCheckChar('11010519491231002') // 'X'
+ */
 export function cnIdCheckChar(first17: string): string {
   let sum = 0;
   for (let i = 0; i < 17; i++) sum += (first17.charCodeAt(i) - 48) * ID_WEIGHTS[i]!;
@@ -148,7 +168,12 @@ export function cnResidentIdValid(id: string): boolean {
 const USCC_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
-/** GB 32100-2015 check character of the first 17 characters of a unified social credit code. */
+/**
+ * GB 32100-2015 check character of the first 17 characters of a unified social credit code.
+ *
+ * @example
+ * usccCheckChar('91350100M000100Y4') // '3'
+ */
 export function usccCheckChar(first17: string): string | undefined {
   let sum = 0;
   for (let i = 0; i < 17; i++) {

@@ -1,6 +1,11 @@
 import type { Finding, Rule } from '../types.js';
 
-/** Builds one case-insensitive regex for a term list: whole words for Latin terms, substrings for CJK ones. */
+/**
+ * Builds one case-insensitive regex for a term list: whole words for Latin terms, substrings for CJK ones.
+ *
+ * @example
+ * termsRegex(['foo bar', '内部'])?.test('FOO  bar') // true
+ */
 export function termsRegex(terms: readonly string[]): RegExp | undefined {
   const parts = terms
     .map((t) => t.trim())

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 import type { Finding, Rule } from '../types.js';
 
-/** Extracts the JSON document of a model answer: the whole text, a ```json fence, or the outermost {...} / [...]. */
+/**
+ * Extracts the JSON document of a model answer: the whole text, a ```json fence, or the outermost {...} / [...].
+ *
+ * @example
+ * extractJson('Result: {"a": 1} done') // '{"a": 1}'
+ */
 export function extractJson(text: string): string | undefined {
   const t = text.trim();
   if (t.startsWith('{') || t.startsWith('[')) return t;
