@@ -58,6 +58,7 @@ export function cmakeDefines(backend, variants) {
     LLAMA_BUILD_TOOLS: 'OFF',
     LLAMA_BUILD_EXAMPLES: 'OFF',
     LLAMA_BUILD_SERVER: 'OFF',
+    LLAMA_BUILD_APP: 'OFF',
     LLAMA_OPENSSL: 'OFF',
     GGML_CUDA: backend === 'cuda' ? 'ON' : 'OFF',
     GGML_VULKAN: backend === 'vulkan' ? 'ON' : 'OFF',
