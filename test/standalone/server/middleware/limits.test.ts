@@ -32,12 +32,14 @@ describe('body limit', () => {
 
 describe('non-streaming timeout', () => {
   it('answers 504 and aborts the engine work', async () => {
-    const engine = new FakeEngine({ tokenDelayMs: 200 });
+    // The fake engine sleeps 500 ms per token; the 50 ms timeout must answer first and abort it (polled, so a loaded
+    // CI machine cannot make this flaky).
+    const engine = new FakeEngine({ tokenDelayMs: 500 });
     const app = createApp({ engine, options: { timeoutMs: 50 } });
     const res = await app.request('/v1/chat/completions', chat('hi'));
     expect(res.status).toBe(504);
     expect((await res.json()).error.code).toBe('TIMEOUT');
-    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 0; i < 500 && (engine.aborted < 1 || engine.busy > 0); i++) await new Promise((r) => setTimeout(r, 10));
     expect(engine.aborted).toBe(1);
     expect(engine.busy).toBe(0);
   });
