@@ -1,3 +1,4 @@
+import { metaArrayLength } from './arrays.js';
 import { GgufValueType, LLAMA_FILE_TYPES, type GgufFile, type GgufScalar } from './types.js';
 
 /**
@@ -77,6 +78,6 @@ export function vocabSizeOf(file: GgufFile): number | undefined {
   const arch = architectureOf(file);
   const n = arch ? metaNumber(file, `${arch}.vocab_size`) : undefined;
   if (n !== undefined) return n;
-  const toks = metaValue(file, 'tokenizer.ggml.tokens');
-  return Array.isArray(toks) ? toks.length : undefined;
+  const toks = file.metadata.get('tokenizer.ggml.tokens');
+  return toks && toks.type === GgufValueType.ARRAY ? metaArrayLength(toks) : undefined;
 }

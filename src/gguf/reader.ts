@@ -1,4 +1,5 @@
 import { GgufFormatError } from '../errors.js';
+import { lazyArrayEntry, type RawArray } from './arrays.js';
 import { bufferSource, Cursor, openFileSource, type ByteSource } from './source.js';
 import {
   GGML_TYPES,
@@ -83,6 +84,55 @@ async function readScalar(c: Cursor, type: Scalar, what: string): Promise<GgufSc
   return scalarSync(c, type, what)!;
 }
 
+/**
+ * Checks every element length of a string array in a tight loop over the read-ahead window (no decoding) and
+ * returns the array's bytes; elements that straddle the window take the bounded slow path.
+ */
+async function readStringArray(c: Cursor, key: string, n: number): Promise<RawArray> {
+  const base = c.pos;
+  const ends = new Float64Array(n);
+  let j = 0;
+  while (j < n) {
+    const win = c.window;
+    const ws = c.windowStart;
+    let p = c.pos - ws;
+    const lim = win.length;
+    while (j < n && p + 8 <= lim) {
+      const len = win.readUInt32LE(p);
+      if (win.readUInt32LE(p + 4) !== 0 || len > GGUF_MAX_STRING_LENGTH || p + 8 + len > lim) break;
+      p += 8 + len;
+      ends[j++] = ws + p - base;
+    }
+    c.pos = ws + p;
+    if (j === n) break;
+    const what = `'${key}'[${j}]`;
+    await c.need(8, `${what} length`);
+    const at = c.pos;
+    const len = checkStringLength(c, c.u64(), at, what);
+    await c.need(len, what);
+    c.pos += len;
+    ends[j++] = c.pos - base;
+  }
+  const size = c.pos - base;
+  const raw = base >= c.windowStart ? Buffer.from(c.window.subarray(base - c.windowStart, c.pos - c.windowStart)) : await c.src.read(base, size);
+  return { elementType: GgufValueType.STRING, count: n, raw, ends };
+}
+
+/** A fixed-size element array: one bounds-checked read; bools must be 0 or 1. */
+async function readFixedArray(c: Cursor, key: string, elementType: Scalar, n: number): Promise<RawArray> {
+  const size = GGUF_SCALAR_SIZE[elementType]!;
+  await c.need(n * size, `'${key}'`);
+  const start = c.pos;
+  const raw = c.take(n * size);
+  if (elementType === GgufValueType.BOOL) {
+    for (let j = 0; j < n; j++) {
+      const b = raw[j]!;
+      if (b > 1) c.fail(`${key}: bool value must be 0 or 1, got ${b}`, start + j);
+    }
+  }
+  return { elementType, count: n, raw, ends: undefined };
+}
+
 function isScalarType(t: number): t is Scalar {
   return Number.isInteger(t) && t >= 0 && t <= GgufValueType.FLOAT64 && t !== GgufValueType.ARRAY;
 }
@@ -109,9 +159,8 @@ async function readKv(c: Cursor, i: number, metadata: Map<string, GgufMetadataEn
       c.fail(`'${key}': array length ${n} needs at least ${n * BigInt(minElem)} bytes but only ${c.remaining} are left`, nAt);
     }
     const len = Number(n);
-    const value: GgufScalar[] = new Array<GgufScalar>(len);
-    for (let j = 0; j < len; j++) value[j] = scalarSync(c, elementType, key) ?? (await readScalar(c, elementType, `'${key}'[${j}]`));
-    metadata.set(key, { type: GgufValueType.ARRAY, elementType, value, offset });
+    const raw = elementType === GgufValueType.STRING ? await readStringArray(c, key, len) : await readFixedArray(c, key, elementType, len);
+    metadata.set(key, lazyArrayEntry(raw, offset));
     return;
   }
   if (!isScalarType(type)) c.fail(`'${key}': invalid value type ${type}`, typeAt);

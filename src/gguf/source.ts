@@ -68,13 +68,16 @@ export function bufferSource(buf: Uint8Array, path?: string): ByteSource {
   };
 }
 
+/** First read-ahead window; each refill doubles it up to MAX_CHUNK so big headers take a handful of reads. */
 const CHUNK = 1 << 18;
+const MAX_CHUNK = 1 << 24;
 
 /** A forward cursor over a ByteSource with a read-ahead window; every read is bounds-checked. */
 export class Cursor {
   pos = 0;
   private win: Buffer = Buffer.alloc(0);
   private winStart = 0;
+  private chunk = CHUNK;
   constructor(readonly src: ByteSource) {}
 
   fail(reason: string, at = this.pos): never {
@@ -94,9 +97,20 @@ export class Cursor {
   async need(n: number, what: string): Promise<void> {
     if (this.has(n)) return;
     if (n > this.remaining) this.fail(`unexpected end of file reading ${what} (${n} bytes needed, ${this.remaining} left)`);
-    const len = Math.min(Math.max(n, CHUNK), this.remaining);
+    const len = Math.min(Math.max(n, this.chunk), this.remaining);
+    this.chunk = Math.min(this.chunk * 2, MAX_CHUNK);
     this.win = await this.src.read(this.pos, len);
     this.winStart = this.pos;
+  }
+
+  /** The current read-ahead window and its file offset, for tight loops that parse it in place. */
+  get window(): Buffer { return this.win; }
+  get windowStart(): number { return this.winStart; }
+
+  /** Copies `n` bytes at pos (which must be in the window) and advances. */
+  take(n: number): Buffer {
+    const i = this.at(n);
+    return Buffer.from(this.win.subarray(i, i + n));
   }
 
   private at(n: number): number {

@@ -1,3 +1,4 @@
+import { metaArrayLength } from './arrays.js';
 import { architectureOf, fileTypeName, metaNumber, metaString, parameterCount, vocabSizeOf } from './metadata.js';
 import { GgufValueType, type GgufFile, type GgufMetadataEntry } from './types.js';
 
@@ -42,7 +43,8 @@ function jsonScalar(v: unknown): GgufJsonValue {
  */
 export function metadataToJson(e: GgufMetadataEntry, maxArray = 16): GgufJsonValue {
   if (e.type !== GgufValueType.ARRAY) return jsonScalar(e.value);
-  if (e.value.length > maxArray) return { type: 'array', elementType: GgufValueType[e.elementType] ?? String(e.elementType), length: e.value.length };
+  const length = metaArrayLength(e);
+  if (length > maxArray) return { type: 'array', elementType: GgufValueType[e.elementType] ?? String(e.elementType), length };
   return e.value.map(jsonScalar);
 }
 

@@ -1,7 +1,8 @@
 import { GgufFormatError } from '../errors.js';
 import { architectureOf, metaString } from './metadata.js';
+import { firstDuplicateString, metaArrayLength, rawArrayOf } from './arrays.js';
 import { readGguf, readGgufBuffer } from './reader.js';
-import { GgufValueType, type GgufFile, type GgufMetadataEntry } from './types.js';
+import { GgufValueType, type GgufFile, type GgufMetadataEntry, type GgufScalar } from './types.js';
 
 /** llama.cpp's LLAMA_MAX_LAYERS and LLAMA_MAX_EXPERTS (src/llama-hparams.h). */
 const MAX_LAYERS = 512;
@@ -36,25 +37,42 @@ function range(file: GgufFile, key: string, lo: number, hi: number, allowArray =
   return r.values;
 }
 
+/**
+ * llama.cpp maps token text (bytes; an empty token counts as "[EMPTY_<i>]") to id and aborts (GGML_ASSERT) when
+ * two tokens have the same text. Undecoded arrays are compared by their bytes (a hash over byte ranges).
+ */
+function checkUniqueTokens(file: GgufFile, toks: GgufMetadataEntry): void {
+  const dup = (i: number, text: string): never => fail(file, toks, `'tokenizer.ggml.tokens' has duplicate token ${JSON.stringify(text.slice(0, 40))} at index ${i}`);
+  const r = rawArrayOf(toks);
+  if (r?.ends) {
+    const i = firstDuplicateString(r);
+    if (i < 0) return;
+    const s = i === 0 ? 8 : r.ends[i - 1]! + 8;
+    const e = r.ends[i]!;
+    dup(i, e === s ? `[EMPTY_${i}]` : r.raw.toString('utf8', s, e));
+  }
+  const seen = new Set<string>();
+  const values = toks.value as GgufScalar[];
+  for (let i = 0; i < values.length; i++) {
+    const s = values[i] as string;
+    const k = s === '' ? `[EMPTY_${i}]` : Buffer.from(s, 'utf8').toString('latin1');
+    if (seen.has(k)) dup(i, s === '' ? k : s);
+    seen.add(k);
+  }
+}
+
 function checkTokenizer(file: GgufFile): void {
   const toks = file.metadata.get('tokenizer.ggml.tokens');
   if (!toks) return;
   if (toks.type !== GgufValueType.ARRAY || toks.elementType !== GgufValueType.STRING) fail(file, toks, `'tokenizer.ggml.tokens' must be an array of strings`);
-  const n = toks.value.length;
-  // llama.cpp aborts (GGML_ASSERT) when two tokens have the same text.
-  const seen = new Set<string>();
-  for (let i = 0; i < n; i++) {
-    const s = toks.value[i] as string;
-    const k = s === '' ? `[EMPTY_${i}]` : s;
-    if (seen.has(k)) fail(file, toks, `'tokenizer.ggml.tokens' has duplicate token ${JSON.stringify(k.slice(0, 40))} at index ${i}`);
-    seen.add(k);
-  }
+  const n = metaArrayLength(toks);
+  checkUniqueTokens(file, toks);
   const scores = file.metadata.get('tokenizer.ggml.scores');
-  if (scores && (scores.type !== GgufValueType.ARRAY || (scores.elementType !== GgufValueType.FLOAT32 && scores.elementType !== GgufValueType.INT32) || scores.value.length < n)) {
+  if (scores && (scores.type !== GgufValueType.ARRAY || (scores.elementType !== GgufValueType.FLOAT32 && scores.elementType !== GgufValueType.INT32) || metaArrayLength(scores) < n)) {
     fail(file, scores, `'tokenizer.ggml.scores' must be an array of ${n} float32 values`);
   }
   const types = file.metadata.get('tokenizer.ggml.token_type');
-  if (types && (types.type !== GgufValueType.ARRAY || types.elementType !== GgufValueType.INT32 || types.value.length < n)) {
+  if (types && (types.type !== GgufValueType.ARRAY || types.elementType !== GgufValueType.INT32 || metaArrayLength(types) < n)) {
     fail(file, types, `'tokenizer.ggml.token_type' must be an array of ${n} int32 values`);
   }
   const merges = file.metadata.get('tokenizer.ggml.merges');
