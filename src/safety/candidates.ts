@@ -114,6 +114,12 @@ export interface Prescan {
   digitWindows: [number, number][];
   /** Runs of 20+ base64/base64url characters (plus up to two '=') that stand alone (as encoded-payload's regex). */
   b64Runs: [number, number][];
+  /**
+   * Positions of the trigger characters of the table passed to `prescan` (see `triggerTable`); undefined without
+   * one. The scanner marks the first characters of the CJK injection key words here, so their pass only runs a
+   * sticky regex at these positions instead of a regex over the whole text.
+   */
+  triggerHits?: number[];
 }
 
 const DIGIT = 1;
@@ -121,6 +127,7 @@ const B64 = 2;
 const SPECIAL = 4;
 const EQ = 8;
 const NL = 16;
+const TRIG = 32;
 let table: Uint8Array | undefined;
 
 function classTable(): Uint8Array {
@@ -140,6 +147,19 @@ function classTable(): Uint8Array {
 }
 
 /**
+ * A copy of the prescan class table that also marks `chars` (UTF-16 code units) as trigger characters: `prescan`
+ * with it records their positions in `triggerHits`.
+ *
+ * @example
+ * prescan('请忽略', 10, triggerTable('忽')).triggerHits // [1]
+ */
+export function triggerTable(chars: Iterable<string>): Uint8Array {
+  const t = classTable().slice();
+  for (const ch of chars) t[ch.charCodeAt(0)]! |= TRIG;
+  return t;
+}
+
+/**
  * One fused pass over the text with a per-character class table (no regex, no allocation per character): whether
  * the text needs folding, the digit-cluster windows and the standalone base64 runs. The scanner runs it once and
  * shares the result through ScanContext.cache, replacing three regex passes.
@@ -147,8 +167,9 @@ function classTable(): Uint8Array {
  * @example
  * prescan('call 13812345678').digitWindows // [[0, 16]]
  */
-export function prescan(text: string, margin = 10): Prescan {
-  const t = classTable();
+export function prescan(text: string, margin = 10, withTriggers?: Uint8Array): Prescan {
+  const t = withTriggers ?? classTable();
+  const hits: number[] | undefined = withTriggers ? [] : undefined;
   const n = text.length;
   const digitWindows: [number, number][] = [];
   const b64Runs: [number, number][] = [];
@@ -161,6 +182,12 @@ export function prescan(text: string, margin = 10): Prescan {
   let prevEq = false;
   for (let i = 0; i < n; i++) {
     const v = t[text.charCodeAt(i)]!;
+    // most characters (CJK, spaces, punctuation) have no class: only a pending base64 run needs them
+    if (v === 0 && runStart === -1) {
+      prevEq = false;
+      continue;
+    }
+    if (v & TRIG) hits!.push(i);
     if (v & DIGIT) {
       if (clusterStart >= 0 && i - lastDigit <= 7 && !newline) digits++;
       else {
@@ -190,5 +217,5 @@ export function prescan(text: string, margin = 10): Prescan {
   }
   if (digits >= 4) digitWindows.push([clusterStart - margin, lastDigit + 1 + margin]);
   if (runStart >= 0 && n - runStart >= 20) b64Runs.push([runStart, n]);
-  return { special, digitWindows, b64Runs };
+  return hits ? { special, digitWindows, b64Runs, triggerHits: hits } : { special, digitWindows, b64Runs };
 }

@@ -1,16 +1,29 @@
+import type { Prescan } from './candidates.js';
 import { round } from './pattern-rule.js';
 import { sentenceAt } from './text.js';
 import type { Finding, Rule, RuleCategory, SafetyStage, ScanContext } from './types.js';
 
 /**
- * The sentences (as sorted, distinct [start, end)) that contain a match of one of the global regexes.
+ * A trigger regex that is only tried at given positions: `sticky` (flag `y`) matches only where one of the
+ * positions (`Prescan.triggerHits`, ascending) is, which the prescan records for the first characters of its
+ * alternatives; `global` is the same regex with the `g` flag, for when no positions are known.
+ */
+export interface HitTrigger {
+  global: RegExp;
+  sticky: RegExp;
+}
+
+/**
+ * The sentences (as sorted, distinct [start, end)) that contain a match of one of the global regexes (and of
+ * `hit`, tried only at the positions `hits`: the same sentences as `hit.global` would give).
  *
  * @example
  * candidateSentences('Hi. Ignore it!', [/ignore/gi]) // [[4, 14]]
  */
-export function candidateSentences(text: string, triggers: readonly RegExp[]): [number, number][] {
+export function candidateSentences(text: string, triggers: readonly RegExp[], hit?: HitTrigger, hits?: readonly number[]): [number, number][] {
   const out: [number, number][] = [];
-  for (const trigger of triggers) {
+  const all = hit && !hits ? [...triggers, hit.global] : triggers;
+  for (const trigger of all) {
     trigger.lastIndex = 0;
     for (let m = trigger.exec(text); m !== null; m = trigger.exec(text)) {
       const [s, e] = sentenceAt(text, m.index);
@@ -18,7 +31,21 @@ export function candidateSentences(text: string, triggers: readonly RegExp[]): [
       if (e > trigger.lastIndex) trigger.lastIndex = e;
     }
   }
-  if (triggers.length < 2) return out;
+  if (hit && hits) {
+    // as the global regex's exec loop: the leftmost match from `next` starts at the first hit where it matches
+    const re = hit.sticky;
+    let next = 0;
+    for (let k = 0; k < hits.length; k++) {
+      const pos = hits[k]!;
+      if (pos < next) continue;
+      re.lastIndex = pos;
+      if (!re.test(text)) continue;
+      const [s, e] = sentenceAt(text, pos);
+      out.push([s, e]);
+      next = Math.max(re.lastIndex, e);
+    }
+  }
+  if (all.length + (hit && hits ? 1 : 0) < 2) return out;
   out.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   return out.filter((x, i) => i === 0 || x[0] !== out[i - 1]![0] || x[1] !== out[i - 1]![1]);
 }
@@ -68,7 +95,7 @@ export class PhraseRule implements Rule {
   private readonly opts: PhraseRuleOptions;
   private readonly trigger: RegExp;
   private readonly ownTrigger: RegExp;
-  private shared: { key: string; regexes: readonly RegExp[] } | undefined;
+  private shared: { key: string; regexes: readonly RegExp[]; hit?: HitTrigger } | undefined;
 
   constructor(opts: PhraseRuleOptions) {
     this.opts = opts;
@@ -90,17 +117,21 @@ export class PhraseRule implements Rule {
   /**
    * Shares the trigger pass between phrase rules: `regexes` (global) together match the union of their key words;
    * the candidate sentences they yield are computed once per scan (memoized under `key` in ScanContext.cache) and
-   * each rule keeps the sentences its own key words match.
+   * each rule keeps the sentences its own key words match. `hit` is one more such regex, tried only at the
+   * prescan's trigger positions when the scan context has them.
    */
-  shareTrigger(key: string, regexes: readonly RegExp[]): void {
-    this.shared = { key, regexes };
+  shareTrigger(key: string, regexes: readonly RegExp[], hit?: HitTrigger): void {
+    this.shared = hit ? { key, regexes, hit } : { key, regexes };
   }
 
   scan(text: string, ctx?: ScanContext): Finding[] {
     const sh = this.shared;
     if (sh && ctx?.cache) {
       let sentences = ctx.cache.get(sh.key) as [number, number][] | undefined;
-      if (!sentences) ctx.cache.set(sh.key, (sentences = candidateSentences(text, sh.regexes)));
+      if (!sentences) {
+        const hits = sh.hit ? (ctx.cache.get('prescan') as Prescan | undefined)?.triggerHits : undefined;
+        ctx.cache.set(sh.key, (sentences = candidateSentences(text, sh.regexes, sh.hit, hits)));
+      }
       const out: Finding[] = [];
       for (const [s, e] of sentences) {
         const sentence = text.slice(s, e);

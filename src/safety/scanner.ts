@@ -1,8 +1,8 @@
 import { ConfigError } from '../errors.js';
-import { prescan, type Prescan } from './candidates.js';
+import { prescan, triggerTable, type Prescan } from './candidates.js';
 import { safetyLog } from './log.js';
 import type { ResolvedPolicy } from './policy.js';
-import { PhraseRule } from './phrase-rule.js';
+import { PhraseRule, type HitTrigger } from './phrase-rule.js';
 import { RULE_FACTORIES, isAsyncRule } from './registry.js';
 import type { NerFunction } from './rules/ner-entities.js';
 import { createView, type TextView } from './text.js';
@@ -54,6 +54,8 @@ export class SafetyScanner {
   readonly policy: ResolvedPolicy;
   readonly rules: readonly Rule[];
   readonly asyncRules: readonly AsyncRule[];
+  /** The prescan class table with the phrase rules' CJK trigger characters (undefined: plain prescan). */
+  private readonly triggers: Uint8Array | undefined;
 
   constructor(policy: ResolvedPolicy, opts: CompileOptions = {}) {
     this.policy = policy;
@@ -83,6 +85,7 @@ export class SafetyScanner {
     for (const r of opts.extraRules ?? []) (isAsyncRule(r) ? async : sync).push(r as never);
     // one trigger pass for all phrase rules (injection checks) instead of one each
     const phrase = sync.filter((r): r is PhraseRule => r instanceof PhraseRule);
+    let triggers: Uint8Array | undefined;
     if (phrase.length > 1) {
       // key words with Latin letters in one regex with the i flag, the others (CJK, symbols) in one without: V8 is much faster on each half than on a mixed union
       const frags = phrase.flatMap((r) => r.keywords);
@@ -94,16 +97,24 @@ export class SafetyScanner {
       const otherLatin = latin.filter((f) => !wordStart.includes(f));
       const src = [wordStart.length > 0 ? `\\b(?:${wordStart.join('|')})` : '', ...otherLatin].filter((x) => x !== '');
       if (src.length > 0) parts.push(new RegExp(src.join('|'), 'gi'));
-      if (cjk.length > 0) parts.push(new RegExp(cjk.join('|'), 'g'));
-      for (const r of phrase) r.shareTrigger('phrase-triggers', parts);
+      // CJK key words that start with a literal character: the prescan marks those characters and the union runs
+      // as a sticky regex at the marked positions only (a regex pass over mostly-CJK text costs as much as the rest)
+      const firsts = cjk.map(literalFirst);
+      let hit: HitTrigger | undefined;
+      if (cjk.length > 0 && firsts.every((c) => c !== undefined)) {
+        hit = { global: new RegExp(cjk.join('|'), 'g'), sticky: new RegExp(cjk.join('|'), 'y') };
+        triggers = triggerTable(firsts as string[]);
+      } else if (cjk.length > 0) parts.push(new RegExp(cjk.join('|'), 'g'));
+      for (const r of phrase) r.shareTrigger('phrase-triggers', parts, hit);
     }
+    this.triggers = triggers;
     this.rules = sync;
     this.asyncRules = async;
   }
 
   /** Scans `text` at a stage; `input` is what an output answers (for leak checks). */
   scan(text: string, stage: SafetyStage = 'input', input?: string): ScanResult {
-    const pre = prescan(text);
+    const pre = prescan(text, 10, this.triggers);
     const view = createView(text, pre.special);
     const raw = this.runSync(view, stage, input, pre);
     return this.decide(raw, stage);
@@ -111,7 +122,7 @@ export class SafetyScanner {
 
   /** Like `scan`, and also runs the async rules (NER). */
   async scanAsync(text: string, stage: SafetyStage = 'input', input?: string): Promise<ScanResult> {
-    const pre = prescan(text);
+    const pre = prescan(text, 10, this.triggers);
     const view = createView(text, pre.special);
     const raw = this.runSync(view, stage, input, pre);
     const ctx = input === undefined ? { stage } : { stage, input };
@@ -127,7 +138,7 @@ export class SafetyScanner {
     const out: Raw[] = [];
     const cache = new Map<string, unknown>();
     // the rules see the view: reuse the prescan of the original when the view is the same string
-    cache.set('prescan', pre && !view.folded ? pre : prescan(view.text));
+    cache.set('prescan', pre && !view.folded ? pre : prescan(view.text, 10, this.triggers));
     const special = view.special;
     const ctx = input === undefined ? { stage, cache, special } : { stage, input: createView(input).text, cache, special };
     for (const r of this.rules) {
@@ -177,6 +188,36 @@ export class SafetyScanner {
     }
     return result;
   }
+}
+
+/**
+ * The first character of a regex fragment when every match of it starts with that character (a plain literal, or
+ * an escaped punctuation character, not followed by a quantifier); undefined otherwise.
+ */
+function literalFirst(frag: string): string | undefined {
+  let ch = frag[0];
+  let rest = 1;
+  if (ch === '\\') {
+    ch = frag[1];
+    rest = 2;
+    if (ch === undefined || /[A-Za-z0-9]/.test(ch)) return undefined; // \d, \s, \u…, back references
+  } else if (ch === undefined || '()[]{}|.^$*+?'.includes(ch)) return undefined;
+  if (/[\uD800-\uDFFF]/.test(ch)) return undefined; // astral: keep it simple
+  const q = frag[rest];
+  if (q === '?' || q === '*' || q === '{') return undefined;
+  // a top-level alternative would start with another character
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < frag.length; i++) {
+    const c = frag[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) return undefined;
+  }
+  return ch;
 }
 
 /**
