@@ -187,6 +187,12 @@ export function prescan(text: string, margin = 10, withTriggers?: Uint8Array): P
       prevEq = false;
       continue;
     }
+    // letters and the other base64 characters that are not digits: only the run bookkeeping below applies
+    if (v === B64) {
+      if (runStart < 0) runStart = prevEq ? -2 : i;
+      prevEq = false;
+      continue;
+    }
     if (v & TRIG) hits!.push(i);
     if (v & DIGIT) {
       if (clusterStart >= 0 && i - lastDigit <= 7 && !newline) digits++;

@@ -43,8 +43,10 @@ export function createExcessiveRepetitionRule(opts: { minChars?: number; minRepe
           let a = i;
           while (a > 0 && text.charCodeAt(a - 1) === text.charCodeAt(a - 1 + p)) a--;
           const len = b - a;
+          const need0 = Math.max(minChars, minRepeats * p, 4 * p);
+          if (len < need0) continue; // too short even for a non-layout unit: skip the layout test
           const layout = /^[\s\-=_*.~#+|]+$/.test(text.slice(a, a + p));
-          const need = Math.max(minChars, minRepeats * p, 4 * p) * (layout ? 4 : 1);
+          const need = need0 * (layout ? 4 : 1);
           if (len < need) continue;
           const score = Math.min(0.95, 0.5 + 0.1 * Math.log2(len / need));
           out.push({ start: a, end: b, entity: 'REPETITION', score: Math.round(score * 1000) / 1000, ruleId: 'excessive-repetition', evidence: `period-${p}` });
