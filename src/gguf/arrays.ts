@@ -98,11 +98,113 @@ export function metaArrayLength(entry: GgufMetadataEntry): number {
   return raws.get(entry)?.count ?? entry.value.length;
 }
 
+/** A 32-bit hash of bytes [s, e): multiply-xor over 4-byte words, then murmur3's finalizer for even top bits. */
+function hashBytes(b: Uint8Array, s: number, e: number): number {
+  let h = (0x811c9dc5 ^ (e - s)) | 0;
+  let i = s;
+  for (; i + 4 <= e; i += 4) h = Math.imul(h ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)), 0x01000193);
+  for (; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** The hash of each element's bytes; an empty element j is hashed as "[EMPTY_j]" (its key bytes go to `empty`). */
+function hashStrings(raw: Buffer, ends: Float64Array, n: number, empty: Map<number, Buffer>): Int32Array {
+  const hashes = new Int32Array(n);
+  let s = 8;
+  for (let j = 0; j < n; j++) {
+    const e = ends[j]!;
+    if (e === s) {
+      const b = Buffer.from(`[EMPTY_${j}]`, 'latin1');
+      empty.set(j, b);
+      hashes[j] = hashBytes(b, 0, b.length);
+    } else {
+      hashes[j] = hashBytes(raw, s, e);
+    }
+    s = e + 8;
+  }
+  return hashes;
+}
+
+/** The key bytes of string elements: their bytes in `raw`, or "[EMPTY_j]" for an empty element j. */
+interface Keys {
+  raw: Buffer;
+  ends: Float64Array;
+  empty: Map<number, Buffer>;
+}
+
+function keyOf(k: Keys, j: number): Buffer {
+  return k.empty.get(j) ?? k.raw.subarray(j === 0 ? 8 : k.ends[j - 1]! + 8, k.ends[j]!);
+}
+
+/** Called only for equal hashes (rare): a module-level function keeps the hot loop's call site stable. */
+function sameKey(k: Keys, a: number, b: number): boolean {
+  return keyOf(k, a).equals(keyOf(k, b));
+}
+
+/**
+ * Counting sort of the indices by the top `bits` of their hash (ascending index among equal top bits); returns
+ * the indices and their hashes in that order.
+ */
+function sortByTopBits(hashes: Int32Array, bits: number): { order: Int32Array; sorted: Int32Array } {
+  const n = hashes.length;
+  const shift = 32 - bits;
+  const nb = 1 << bits;
+  const next = new Int32Array(nb + 1);
+  for (let j = 0; j < n; j++) next[(hashes[j]! >>> shift) + 1]!++;
+  for (let b = 0; b < nb; b++) next[b + 1]! += next[b]!;
+  const order = new Int32Array(n);
+  const sorted = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    const h = hashes[j]!;
+    const p = next[h >>> shift]!++;
+    order[p] = j;
+    sorted[p] = h;
+  }
+  return { order, sorted };
+}
+
+/**
+ * Smallest index whose key equals an earlier index's, or -1 (equal hashes are confirmed by bytes). Linear probing in a
+ * table addressed by the hash's top bits, filled in sorted order: consecutive inserts land in nearby slots and
+ * every array is read nearly sequentially, so the scan streams through the cache.
+ */
+function scanSorted(order: Int32Array, sorted: Int32Array, keys: Keys): number {
+  const n = order.length;
+  let bits = 2;
+  while (1 << bits < n * 2) bits++;
+  const shift = 32 - bits;
+  const mask = (1 << bits) - 1;
+  // Slots hold a position in `sorted` + 1; 0 marks a free slot.
+  const table = new Int32Array(1 << bits);
+  let best = -1;
+  for (let p = 0; p < n; p++) {
+    const h = sorted[p]!;
+    for (let slot = h >>> shift; ; slot = (slot + 1) & mask) {
+      const q = table[slot]!;
+      if (q === 0) {
+        table[slot] = p + 1;
+        break;
+      }
+      if (sorted[q - 1] === h && sameKey(keys, order[q - 1]!, order[p]!)) {
+        const later = Math.max(order[q - 1]!, order[p]!);
+        if (best < 0 || later < best) best = later;
+        break;
+      }
+    }
+  }
+  return best;
+}
+
 /**
  * The first index whose string duplicates an earlier element's bytes, or -1; an empty string at index i
- * counts as "[EMPTY_<i>]" (llama.cpp's rule for token texts). No strings are made: FNV-1a hashes of the byte
- * ranges are bucketed by their top bits (a counting sort), then each bucket gets a small open-addressing table
- * that stays in cache; equal hashes are confirmed by comparing bytes.
+ * counts as "[EMPTY_<i>]" (llama.cpp's rule for token texts). No strings are made: hashes of the byte
+ * ranges are sorted by their top bits (a counting sort) and inserted in that order into an open-addressing
+ * table addressed by the same bits, so memory access is nearly sequential; equal hashes are confirmed by
+ * comparing bytes.
  *
  * @example
  * firstDuplicateString(rawArrayOf(tokens)!) // -1 when all token texts are distinct
@@ -112,69 +214,10 @@ export function firstDuplicateString(r: RawArray): number {
   if (!ends) throw new TypeError('not a string array');
   const raw = r.raw;
   const n = r.count;
-  const hashes = new Int32Array(n);
   const empty = new Map<number, Buffer>();
-  let s = 8;
-  for (let j = 0; j < n; j++) {
-    const e = ends[j]!;
-    let b: Uint8Array = raw;
-    let bs = s;
-    let be = e;
-    if (e === s) {
-      b = Buffer.from(`[EMPTY_${j}]`, 'latin1');
-      empty.set(j, b as Buffer);
-      bs = 0;
-      be = b.length;
-    }
-    let h = 0x811c9dc5 | 0;
-    for (let i = bs; i < be; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-    hashes[j] = h;
-    s = e + 8;
-  }
-  const key = (j: number): Buffer => empty.get(j) ?? raw.subarray(j === 0 ? 8 : ends[j - 1]! + 8, ends[j]!);
-
-  // Counting sort of the indices by the top `bits` of their hash (ascending index within a bucket).
+  const hashes = hashStrings(raw, ends, n, empty);
   let bits = 1;
   while (bits < 24 && n >> bits > 256) bits++;
-  const shift = 32 - bits;
-  const nb = 1 << bits;
-  const first = new Int32Array(nb + 1);
-  for (let j = 0; j < n; j++) first[(hashes[j]! >>> shift) + 1]!++;
-  let maxBucket = 0;
-  for (let b = 0; b < nb; b++) {
-    maxBucket = Math.max(maxBucket, first[b + 1]!);
-    first[b + 1]! += first[b]!;
-  }
-  const fill = first.slice(0, nb);
-  const order = new Int32Array(n);
-  for (let j = 0; j < n; j++) order[fill[hashes[j]! >>> shift]!++] = j;
-
-  let size = 4;
-  while (size < maxBucket * 2) size *= 2;
-  const mask = size - 1;
-  const table = new Int32Array(size);
-  let best = -1;
-  for (let b = 0; b < nb; b++) {
-    const lo = first[b]!;
-    const hi = first[b + 1]!;
-    if (hi - lo < 2) continue;
-    table.fill(0);
-    for (let p = lo; p < hi; p++) {
-      const j = order[p]!;
-      const h = hashes[j]!;
-      for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-        const k = table[slot]!;
-        if (k === 0) {
-          table[slot] = j + 1;
-          break;
-        }
-        if (hashes[k - 1] === h && key(k - 1).equals(key(j))) {
-          if (best < 0 || j < best) best = j;
-          p = hi;
-          break;
-        }
-      }
-    }
-  }
-  return best;
+  const { order, sorted } = sortByTopBits(hashes, bits);
+  return scanSorted(order, sorted, { raw, ends, empty });
 }

@@ -85,6 +85,22 @@ async function readScalar(c: Cursor, type: Scalar, what: string): Promise<GgufSc
 }
 
 /**
+ * Records the ends of the string elements j.. that lie whole in `win` (parsing from index p); returns the new
+ * [p, j]. Stops at the first element that does not fit or whose length is suspect (the caller re-reads it with
+ * full checks). A small sync function so the JIT optimizes it early: it runs once per token.
+ */
+function scanStrings(win: Buffer, p: number, j: number, n: number, ends: Float64Array, delta: number): [number, number] {
+  const lim = win.length;
+  while (j < n && p + 8 <= lim) {
+    const len = (win[p]! | (win[p + 1]! << 8) | (win[p + 2]! << 16) | (win[p + 3]! << 24)) >>> 0;
+    if ((win[p + 4]! | win[p + 5]! | win[p + 6]! | win[p + 7]!) !== 0 || len > GGUF_MAX_STRING_LENGTH || p + 8 + len > lim) break;
+    p += 8 + len;
+    ends[j++] = p + delta;
+  }
+  return [p, j];
+}
+
+/**
  * Checks every element length of a string array in a tight loop over the read-ahead window (no decoding) and
  * returns the array's bytes; elements that straddle the window take the bounded slow path.
  */
@@ -93,17 +109,10 @@ async function readStringArray(c: Cursor, key: string, n: number): Promise<RawAr
   const ends = new Float64Array(n);
   let j = 0;
   while (j < n) {
-    const win = c.window;
     const ws = c.windowStart;
-    let p = c.pos - ws;
-    const lim = win.length;
-    while (j < n && p + 8 <= lim) {
-      const len = win.readUInt32LE(p);
-      if (win.readUInt32LE(p + 4) !== 0 || len > GGUF_MAX_STRING_LENGTH || p + 8 + len > lim) break;
-      p += 8 + len;
-      ends[j++] = ws + p - base;
-    }
+    const [p, k] = scanStrings(c.window, c.pos - ws, j, n, ends, ws - base);
     c.pos = ws + p;
+    j = k;
     if (j === n) break;
     const what = `'${key}'[${j}]`;
     await c.need(8, `${what} length`);

@@ -69,7 +69,7 @@ export function bufferSource(buf: Uint8Array, path?: string): ByteSource {
 }
 
 /** First read-ahead window; each refill doubles it up to MAX_CHUNK so big headers take a handful of reads. */
-const CHUNK = 1 << 18;
+const CHUNK = 1 << 20;
 const MAX_CHUNK = 1 << 24;
 
 /** A forward cursor over a ByteSource with a read-ahead window; every read is bounds-checked. */
