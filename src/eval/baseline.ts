@@ -4,6 +4,7 @@
  * `trainTokenTagger` reuses it per token (word, shape, affixes, neighbours) for NER baselines.
  */
 import { InvalidArgumentError } from '../errors.js';
+import { seededRandom } from '../util/random.js';
 
 export interface BowOptions {
   epochs?: number;
@@ -17,17 +18,6 @@ export interface BowOptions {
 }
 
 type Sparse = { idx: Int32Array; val: Float32Array };
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Lower-cased word features of a text (unigrams, optionally bigrams).
@@ -75,7 +65,7 @@ export class SparseSoftmax {
     const y = labels.map((l) => cls.get(l)!);
     const lr = opts.learningRate ?? 0.5;
     const l2 = opts.l2 ?? 1e-5;
-    const rand = mulberry32(opts.seed ?? 1);
+    const rand = seededRandom(opts.seed ?? 1);
     const order = X.map((_, i) => i);
     const z = new Float64Array(K);
     for (let ep = 0; ep < (opts.epochs ?? 8); ep++) {

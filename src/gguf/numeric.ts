@@ -1,33 +1,6 @@
 /** Seeded PRNG and float16 conversion used by the synthetic model and LoRA writers. */
 
-/**
- * A small, fast seeded PRNG (mulberry32). Same seed, same stream, on every platform.
- *
- * @example
- * const r = seededRandom(42); r() // 0 <= x < 1
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The raw 32-bit output stream of `seededRandom` (mulberry32). */
-export function seededU32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+export { seededRandom, seededU32 } from '../util/random.js';
 
 /**
  * Fast seeded noise for big synthetic tensors: 65,536 evenly spaced levels of a zero-mean uniform distribution

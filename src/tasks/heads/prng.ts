@@ -1,3 +1,5 @@
+import { seededRandom } from '../../util/random.js';
+
 /**
  * A small seeded PRNG (mulberry32) so that head initialisation and mini-batch shuffling are deterministic for a
  * seed on every platform (Math.random cannot be seeded).
@@ -7,18 +9,11 @@
  * const order = rng.permutation(10) // same order for seed 42 every run
  */
 export class Prng {
-  private state: number;
+  /** Uniform float in [0, 1). */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
-  }
-
-  /** Uniform float in [0, 1). */
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom((Math.trunc(seed) ^ 0x9e3779b9) >>> 0);
   }
 
   /** Standard normal sample (Box-Muller). */
