@@ -36,7 +36,7 @@ export function taskService(registry: TaskRegistry, engine: EngineLike | undefin
     async run(id, input, opts = {}) {
       const pack = registry.get(id);
       if (!engine) throw new UnavailableError('no model is loaded', 5);
-      const r = await runTask(pack, input as TaskInput, { engine, ...(opts.signal ? { signal: opts.signal } : {}) });
+      const r = await runTask(pack, input as TaskInput, { engine, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.explain === undefined ? {} : { explain: opts.explain }) });
       const { explanation, ...result } = r as typeof r & { explanation?: unknown };
       return { result, explanation };
     },

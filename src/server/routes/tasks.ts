@@ -80,9 +80,9 @@ export function registerTasks(app: OpenAPIHono<AppEnv>, deps: ServerDeps): void 
   app.openapi(runRoute, async (c) => {
     const tasks = requireService(deps.tasks, 'the task registry');
     const { id } = c.req.valid('param');
-    const { input } = c.req.valid('json');
+    const { input, explain } = c.req.valid('json');
     await mustGet(tasks, id);
-    const out = await tasks.run(id, input, { signal: c.var.signal });
+    const out = await tasks.run(id, input, { signal: c.var.signal, ...(explain === undefined ? {} : { explain }) });
     return c.json({ task: id, result: out.result, ...(out.explanation === undefined ? {} : { explanation: out.explanation }) }, 200);
   });
 

@@ -13,6 +13,8 @@ export const TaskIdParams = z.object({ id: NameParam.openapi({ param: { name: 'i
 export const TaskRunRequestSchema = z
   .strictObject({
     input: z.union([z.string().max(1_000_000), z.record(z.string(), z.unknown())]),
+    /** Packs with a trained head: add the words that mattered most (true = top 5, or this many). */
+    explain: z.union([z.boolean(), z.number().int().min(1).max(50)]).optional(),
   })
   .openapi('TaskRunRequest');
 

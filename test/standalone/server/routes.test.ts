@@ -9,13 +9,15 @@ import { FakeEngine } from './fakes.js';
 
 const json = (body: unknown, method = 'POST') => ({ method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-const tasks: TaskService & { runs: unknown[] } = {
+const tasks: TaskService & { runs: unknown[]; opts: unknown[] } = {
   runs: [],
+  opts: [],
   list: () => [{ id: 'sentiment', kind: 'classify', labels: ['positive', 'negative'] }],
   get: (id) => (id === 'sentiment' ? { id, kind: 'classify', labels: ['positive', 'negative'], description: 'Sentiment' } : undefined),
-  async run(id, input) {
+  async run(id, input, opts) {
     if (id !== 'sentiment') throw new NotFoundError('task', id);
     tasks.runs.push(input);
+    tasks.opts.push(opts?.explain);
     if (input === 'fail') throw new ConflictError('cannot');
     return { result: { label: 'positive', scores: [{ label: 'positive', score: 0.9 }, { label: 'negative', score: 0.1 }] }, explanation: { rules: [] } };
   },
@@ -71,6 +73,11 @@ describe('tasks', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ task: 'sentiment', result: { label: 'positive' }, explanation: { rules: [] } });
     expect((await app.request('/v1/tasks/nope', json({ input: 'x' }))).status).toBe(404);
+  });
+  it('passes explain through to the task layer and validates it', async () => {
+    expect((await app.request('/v1/tasks/sentiment', json({ input: 'great', explain: 3 }))).status).toBe(200);
+    expect(tasks.opts.at(-1)).toBe(3);
+    expect((await app.request('/v1/tasks/sentiment', json({ input: 'great', explain: 'yes' }))).status).toBe(400);
   });
   it('runs a JSONL batch in order with per-line errors', async () => {
     const lines = ['{"id":"a","input":"good"}', 'not json', '{"input":"fail"}', '', '{"noinput":1}', '{"input":"ok"}'].join('\n');
