@@ -25,7 +25,9 @@ const DIGIT_CLUSTER = /\d(?:[^\n\d]{0,6}\d){3,}/g;
  * const v = subView('a 123 b', [[2, 5]]); v.text // '\u0000123\u0000'
  */
 export function subView(base: string, windows: [number, number][]): SubView {
-  windows.sort((a, b) => a[0] - b[0]);
+  let sorted = true;
+  for (let i = 1; i < windows.length && sorted; i++) sorted = windows[i - 1]![0] <= windows[i]![0];
+  if (!sorted) windows.sort((a, b) => a[0] - b[0]);
   const merged: [number, number][] = [];
   for (const [s0, e0] of windows) {
     const s = Math.max(0, s0);

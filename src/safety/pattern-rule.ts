@@ -70,6 +70,8 @@ export class PatternRule implements Rule {
   readonly entities: readonly string[];
   readonly stages: readonly SafetyStage[];
   protected readonly opts: PatternRuleOptions;
+  /** ScanContext.cache key of the needle view (built once, not per scan). */
+  private readonly needleKey: string | undefined;
 
   constructor(opts: PatternRuleOptions) {
     for (const p of opts.patterns) {
@@ -83,6 +85,8 @@ export class PatternRule implements Rule {
     const ents = new Set([opts.entity, ...opts.patterns.map((p) => p.entity ?? opts.entity)]);
     this.entities = [...ents];
     this.stages = opts.stages ?? ['input'];
+    const c = opts.candidates;
+    this.needleKey = c && c !== 'digits' ? `needle:${c.needle}:${c.before}:${c.after}` : undefined;
   }
 
   scan(text: string, ctx?: ScanContext): Finding[] {
@@ -96,7 +100,7 @@ export class PatternRule implements Rule {
         return pre ? subView(text, pre.digitWindows) : digitView(text);
       });
     }
-    else if (c) sub = cachedView(ctx?.cache, `needle:${c.needle}:${c.before}:${c.after}`, () => needleView(text, c.needle, c.before, c.after));
+    else if (c) sub = cachedView(ctx?.cache, this.needleKey!, () => needleView(text, c.needle, c.before, c.after));
     const hay = sub ? sub.text : text;
     if (sub && hay.length <= 1) return [];
     const out: Finding[] = [];
@@ -111,7 +115,7 @@ export class PatternRule implements Rule {
         }
         let value = m[0];
         let start = m.index;
-        const subMatch = m.groups === undefined ? undefined : valueGroup(m.groups);
+        const subMatch = m.groups === undefined ? undefined : valueGroup(re, m.groups);
         if (subMatch !== undefined) {
           const off = m[0].indexOf(subMatch);
           start = m.index + Math.max(0, off);
@@ -142,8 +146,20 @@ export class PatternRule implements Rule {
   }
 }
 
-function valueGroup(groups: Record<string, string | undefined>): string | undefined {
-  for (const k in groups) if ((k === 'v' || /^v\d+$/.test(k)) && groups[k] !== undefined) return groups[k];
+/** Per regex, its value group names (`v`, `v1`, `v2`…) in the order of the groups object. */
+const valueNames = new WeakMap<RegExp, string[]>();
+
+function valueGroup(re: RegExp, groups: Record<string, string | undefined>): string | undefined {
+  let names = valueNames.get(re);
+  if (!names) {
+    names = [];
+    for (const k in groups) if (k === 'v' || /^v\d+$/.test(k)) names.push(k);
+    valueNames.set(re, names);
+  }
+  for (let i = 0; i < names.length; i++) {
+    const g = groups[names[i]!];
+    if (g !== undefined) return g;
+  }
   return undefined;
 }
 
