@@ -106,10 +106,17 @@ function scanStrings(win: Buffer, p: number, j: number, n: number, ends: Float64
  */
 async function readStringArray(c: Cursor, key: string, n: number): Promise<RawArray> {
   const base = c.pos;
-  const ends = new Float64Array(n);
+  // Grown with the bytes actually read (each element takes at least 8), not allocated from a count that may be corrupt.
+  let ends = new Float64Array(Math.min(n, 1024));
   let j = 0;
   while (j < n) {
     const ws = c.windowStart;
+    const room = Math.min(n, j + 1 + Math.floor((ws + c.window.length - c.pos) / 8));
+    if (ends.length < room) {
+      const grown = new Float64Array(Math.min(n, Math.max(room, ends.length * 2)));
+      grown.set(ends);
+      ends = grown;
+    }
     const [p, k] = scanStrings(c.window, c.pos - ws, j, n, ends, ws - base);
     c.pos = ws + p;
     j = k;
