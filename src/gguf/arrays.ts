@@ -7,7 +7,7 @@ import { GgufValueType, type GgufMetadataEntry, type GgufScalar } from './types.
 
 type ElementType = Exclude<GgufValueType, GgufValueType.ARRAY>;
 
-/** An array's bytes as stored (without the type and count fields). */
+/** An array's bytes as stored (without the type and count fields); made by the reader, read by the validator. */
 export interface RawArray {
   readonly elementType: ElementType;
   readonly count: number;
@@ -58,6 +58,9 @@ function settle(entry: object, value: GgufScalar[]): void {
 /**
  * A metadata array entry whose `value` is decoded from `r` on first access (an ordinary data property from then
  * on; assigning it replaces the raw bytes).
+ *
+ * @example
+ * metadata.set(key, lazyArrayEntry({ elementType: GgufValueType.UINT8, count: 2, raw: Buffer.from([1, 2]), ends: undefined }, offset))
  */
 export function lazyArrayEntry(r: RawArray, offset: number): GgufMetadataEntry {
   const entry = { type: GgufValueType.ARRAY, elementType: r.elementType, offset } as GgufMetadataEntry;

@@ -17,3 +17,4 @@ export {
   type MakeLoraOptions, type MergeLoraOptions, type LoraInfo,
 } from './lora.js';
 export { summarizeGguf, metadataToJson, type GgufSummary, type GgufJsonValue } from './summary.js';
+export { metaArrayLength } from './arrays.js';
