@@ -11,6 +11,78 @@ import type { Finding, Rule, RuleCategory, SafetyStage, ScanContext } from './ty
 export interface HitTrigger {
   global: RegExp;
   sticky: RegExp;
+  /** The characters every match starts with (what the prescan must mark). */
+  firsts: string[];
+  /**
+   * Second-character filter, by code unit: `anySecond[c1]` is 1 when an alternative starting with c1 has no fixed
+   * second character; otherwise `second[c2]` must be 1 (c2 is the fixed second character of some alternative). A
+   * hit that fails both cannot match: no regex call.
+   */
+  anySecond?: Uint8Array;
+  second?: Uint8Array;
+}
+
+/**
+ * The HitTrigger for key word fragments (regex sources, no i flag) when each of them starts with a literal
+ * character; undefined otherwise (then the fragments need a plain regex pass).
+ *
+ * @example
+ * hitTrigger(['忽略', '新的?指令'])?.firsts // ['忽', '新']
+ */
+export function hitTrigger(frags: readonly string[]): HitTrigger | undefined {
+  if (frags.length === 0) return undefined;
+  const firsts: string[] = [];
+  const anySecond = new Uint8Array(65536);
+  const second = new Uint8Array(65536);
+  for (const f of frags) {
+    const lit = literalPrefix(f);
+    if (!lit) return undefined;
+    firsts.push(lit.first);
+    if (lit.second === undefined) anySecond[lit.first.charCodeAt(0)] = 1;
+    else second[lit.second.charCodeAt(0)] = 1;
+  }
+  const src = frags.join('|');
+  return { global: new RegExp(src, 'g'), sticky: new RegExp(src, 'y'), firsts: [...new Set(firsts)], anySecond, second };
+}
+
+const QUANT = new Set(['?', '*', '{', '+']);
+
+/** One literal character at `i` of a regex source: [char, index after it], or undefined. */
+function literalAt(frag: string, i: number): [string, number] | undefined {
+  let ch = frag[i];
+  let next = i + 1;
+  if (ch === '\\') {
+    ch = frag[i + 1];
+    next = i + 2;
+    if (ch === undefined || /[A-Za-z0-9]/.test(ch)) return undefined; // \d, \s, \u…, back references
+  } else if (ch === undefined || '()[]{}|.^$*+?'.includes(ch)) return undefined;
+  if (/[\uD800-\uDFFF]/.test(ch)) return undefined; // astral: keep it simple
+  return [ch, next];
+}
+
+/**
+ * The first character of a regex fragment when every match of it starts with that character (a plain literal, or
+ * an escaped punctuation character, not followed by a quantifier), and the second one when it is fixed too.
+ */
+function literalPrefix(frag: string): { first: string; second?: string } | undefined {
+  const a = literalAt(frag, 0);
+  if (!a || QUANT.has(frag[a[1]] ?? '')) return undefined;
+  // a top-level alternative would start with another character
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < frag.length; i++) {
+    const c = frag[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) return undefined;
+  }
+  const b = literalAt(frag, a[1]);
+  // the second is fixed unless it may be skipped ('?', '*', '{0,…}'); '+' still needs it
+  if (!b || (QUANT.has(frag[b[1]] ?? '') && frag[b[1]] !== '+')) return { first: a[0] };
+  return { first: a[0], second: b[0] };
 }
 
 /**
@@ -34,10 +106,13 @@ export function candidateSentences(text: string, triggers: readonly RegExp[], hi
   if (hit && hits) {
     // as the global regex's exec loop: the leftmost match from `next` starts at the first hit where it matches
     const re = hit.sticky;
+    const any = hit.anySecond;
+    const second = hit.second;
     let next = 0;
     for (let k = 0; k < hits.length; k++) {
       const pos = hits[k]!;
       if (pos < next) continue;
+      if (any && second && any[text.charCodeAt(pos)] === 0 && second[text.charCodeAt(pos + 1)] !== 1) continue;
       re.lastIndex = pos;
       if (!re.test(text)) continue;
       const [s, e] = sentenceAt(text, pos);

@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.js';
 import { prescan, triggerTable, type Prescan } from './candidates.js';
 import { safetyLog } from './log.js';
 import type { ResolvedPolicy } from './policy.js';
-import { PhraseRule, type HitTrigger } from './phrase-rule.js';
+import { PhraseRule, hitTrigger } from './phrase-rule.js';
 import { RULE_FACTORIES, isAsyncRule } from './registry.js';
 import type { NerFunction } from './rules/ner-entities.js';
 import { createView, type TextView } from './text.js';
@@ -99,12 +99,9 @@ export class SafetyScanner {
       if (src.length > 0) parts.push(new RegExp(src.join('|'), 'gi'));
       // CJK key words that start with a literal character: the prescan marks those characters and the union runs
       // as a sticky regex at the marked positions only (a regex pass over mostly-CJK text costs as much as the rest)
-      const firsts = cjk.map(literalFirst);
-      let hit: HitTrigger | undefined;
-      if (cjk.length > 0 && firsts.every((c) => c !== undefined)) {
-        hit = { global: new RegExp(cjk.join('|'), 'g'), sticky: new RegExp(cjk.join('|'), 'y') };
-        triggers = triggerTable(firsts as string[]);
-      } else if (cjk.length > 0) parts.push(new RegExp(cjk.join('|'), 'g'));
+      const hit = hitTrigger(cjk);
+      if (hit) triggers = triggerTable(hit.firsts);
+      else if (cjk.length > 0) parts.push(new RegExp(cjk.join('|'), 'g'));
       for (const r of phrase) r.shareTrigger('phrase-triggers', parts, hit);
     }
     this.triggers = triggers;
@@ -188,36 +185,6 @@ export class SafetyScanner {
     }
     return result;
   }
-}
-
-/**
- * The first character of a regex fragment when every match of it starts with that character (a plain literal, or
- * an escaped punctuation character, not followed by a quantifier); undefined otherwise.
- */
-function literalFirst(frag: string): string | undefined {
-  let ch = frag[0];
-  let rest = 1;
-  if (ch === '\\') {
-    ch = frag[1];
-    rest = 2;
-    if (ch === undefined || /[A-Za-z0-9]/.test(ch)) return undefined; // \d, \s, \u…, back references
-  } else if (ch === undefined || '()[]{}|.^$*+?'.includes(ch)) return undefined;
-  if (/[\uD800-\uDFFF]/.test(ch)) return undefined; // astral: keep it simple
-  const q = frag[rest];
-  if (q === '?' || q === '*' || q === '{') return undefined;
-  // a top-level alternative would start with another character
-  let depth = 0;
-  let inClass = false;
-  for (let i = 0; i < frag.length; i++) {
-    const c = frag[i];
-    if (c === '\\') i++;
-    else if (inClass) inClass = c !== ']';
-    else if (c === '[') inClass = true;
-    else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === '|' && depth === 0) return undefined;
-  }
-  return ch;
 }
 
 /**

@@ -1,16 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { prescan, triggerTable } from '../../../src/safety/candidates.js';
-import { PhraseRule, candidateSentences, type HitTrigger } from '../../../src/safety/phrase-rule.js';
+import { PhraseRule, candidateSentences, hitTrigger } from '../../../src/safety/phrase-rule.js';
 import { SafetyScanner } from '../../../src/safety/scanner.js';
 import { resolvePolicy } from '../../../src/safety/policy.js';
 import { defaultPolicy } from '../../../src/safety/index.js';
 
 // The fast paths must give exactly what the plain regex passes give.
-const KEYWORDS = ['忽略', '无视', '新的?指令', '从现在', '现在起', '<\\|'];
-const hit: HitTrigger = { global: new RegExp(KEYWORDS.join('|'), 'g'), sticky: new RegExp(KEYWORDS.join('|'), 'y') };
-const table = triggerTable(['忽', '无', '新', '从', '现', '<']);
-const pieces = ['忽略', '忽', '略', '无视', '新指令', '新的指令', '新的', '从现在起', '现在', '<|', '<', '|', '。', '！', '. ', '\n', ' ', 'ignore', 'a', '你', '12', '=', 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldY'];
+const KEYWORDS = ['忽略', '无视', '新的?指令', '从现在', '现在起', '<\\|', '你现在是', '你就是', '你好+吗'];
+const hit = hitTrigger(KEYWORDS)!;
+const table = triggerTable(hit.firsts);
+const pieces = ['忽略', '忽', '略', '无视', '新指令', '新的指令', '新的', '从现在起', '现在', '<|', '<', '|', '。', '！', '. ', '\n', ' ', 'ignore', 'a', '你', '你就', '你现在是', '是', '好', '你你好', '你好好吗', '12', '=', 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldY'];
 const textArb = fc.array(fc.constantFrom(...pieces), { maxLength: 80 }).map((a) => a.join(''));
 
 describe('fast paths are exact', () => {
@@ -29,11 +29,23 @@ describe('fast paths are exact', () => {
       fc.property(fc.oneof(textArb, fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 100 })), (text) => {
         const { triggerHits, ...withTable } = prescan(text, 10, table);
         expect(withTable).toEqual(prescan(text));
-        const expected = [...text.matchAll(/[忽无新从现<]/g)].map((m) => m.index);
+        const expected = [...text.matchAll(/[忽无新从现<你]/g)].map((m) => m.index);
         expect(triggerHits).toEqual(expected);
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('hit triggers: first characters and fixed second characters', () => {
+    expect(hit.firsts).toEqual(['忽', '无', '新', '从', '现', '<', '你']);
+    const code = (c: string): number => c.charCodeAt(0);
+    expect(hit.anySecond?.[code('新')]).toBe(1);
+    expect(hit.anySecond?.[code('你')]).toBe(0);
+    for (const c of ['现', '就', '好', '|', '略', '视', '在']) expect(hit.second?.[code(c)]).toBe(1);
+    expect(hit.second?.[code('你')]).toBe(0);
+    expect(hitTrigger(['[甲乙]方'])).toBeUndefined();
+    expect(hitTrigger(['甲|乙方'])).toBeUndefined();
+    expect(hitTrigger(['\\d+号'])).toBeUndefined();
   });
 
   it('a CJK key word without a literal first character falls back to the regex pass', () => {
