@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Engine vs llama.cpp's own benchmarks, same model file, same threads, same batch / flash-attention / KV settings:
- *   - single stream: `llama-bench -p P -n G` (prompt tok/s, decode tok/s) vs one onramp Engine request of a
+ *   - single stream: `llama-bench -p P -n 0` (prompt tok/s) and `llama-bench -p 0 -n G -d P` (decode tok/s after a
+ *     P-token context) vs one onramp Engine request of a
  *     P-token prompt and G decode steps (maxTokens G + 1: the first token comes from the prompt's logits)
  *   - aggregate: `llama-batched-bench -npp P -ntg T -npl S` (S distinct P-token prompts in one batch, then T decode
  *     steps of S tokens) vs S concurrent `generate()` calls (P-token prompts, maxTokens T + 1) on one Engine with
@@ -82,21 +83,26 @@ function promptOf(model, n, salt = 0) {
   return [model.info.specialTokens.bos ?? base[0], ...body.slice(salt % base.length)].slice(0, n);
 }
 
-/** Runs a llama.cpp tool; returns stdout and which CPU backend library it loaded (GGML_BACKEND_DL builds log it). */
+/**
+ * Runs a llama.cpp tool; returns stdout and which CPU backend library it loaded. llama-bench logs it in
+ * GGML_BACKEND_DL builds; llama-batched-bench does not (it picks the same best-scoring variant).
+ */
 function tool(name, argv) {
   const r = spawnSync(bin(name), argv, { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${name} exited with ${r.status}: ${(r.stderr ?? '').slice(-2000)}`);
   const m = /loaded CPU backend from (\S+)/.exec(`${r.stderr}${r.stdout}`);
-  return { out: r.stdout, cpuBackend: m ? path.basename(m[1]) : 'linked (no GGML_BACKEND_DL)' };
+  return { out: r.stdout, cpuBackend: m ? path.basename(m[1]) : 'not logged' };
 }
 
 function theirsSingle(file) {
-  const { out, cpuBackend } = tool('llama-bench', ['-m', file, '-t', String(threads), '-p', String(P), '-n', String(G), '-r', String(reps),
-    '-fa', 'on', '-b', '2048', '-ub', '512', '-ctk', 'f16', '-ctv', 'f16', '-o', 'json']);
-  const rows = JSON.parse(out);
-  const pp = rows.find((r) => r.n_prompt === P && r.n_gen === 0);
-  const tg = rows.find((r) => r.n_gen === G && r.n_prompt === 0);
-  return { promptTps: pp.avg_ts, decodeTps: tg.avg_ts, cpuInfo: pp.cpu_info, poll: pp.poll, flashAttn: pp.flash_attn, cpuBackend };
+  const base = ['-m', file, '-t', String(threads), '-r', String(reps), '-fa', 'on', '-b', '2048', '-ub', '512', '-ctk', 'f16', '-ctv', 'f16', '-o', 'json'];
+  // prompt: P tokens into an empty cache; decode: G tokens after a P-token context (-d P), as ours decodes after
+  // its prompt (at depth 0 a tiny model decodes ~2x faster: attention over an empty cache)
+  const pp = tool('llama-bench', [...base, '-p', String(P), '-n', '0']);
+  const tg = tool('llama-bench', [...base, '-p', '0', '-n', String(G), '-d', String(P)]);
+  const ppRow = JSON.parse(pp.out).find((r) => r.n_prompt === P && r.n_gen === 0);
+  const tgRow = JSON.parse(tg.out).find((r) => r.n_gen === G && r.n_prompt === 0);
+  return { promptTps: ppRow.avg_ts, decodeTps: tgRow.avg_ts, cpuInfo: ppRow.cpu_info, poll: ppRow.poll, flashAttn: ppRow.flash_attn, cpuBackend: pp.cpuBackend };
 }
 
 async function oursSingle(model) {
@@ -118,11 +124,15 @@ async function oursSingle(model) {
 
 const ctxFor = () => Math.max(...npl) * (npp + ntg + 1) + 64;
 
-function theirsBatched(file, S) {
+function theirsBatched(file, S, retried = false) {
   const { out, cpuBackend } = tool('llama-batched-bench', ['-m', file, '-c', String(ctxFor()), '-b', '2048', '-ub', '512', '-npp', String(npp),
     '-ntg', String(ntg), '-npl', String(S), '-t', String(threads), '-tb', String(threads), '-fa', 'on', '-kvu', '--output-format', 'jsonl']);
-  const line = out.split('\n').find((l) => l.startsWith('{"n_kv_max"'));
-  if (!line) throw new Error(`llama-batched-bench printed no result for -npl ${S}`);
+  const line = /\{"n_kv_max".*\}/.exec(out)?.[0];
+  if (!line) {
+    // llama.cpp's async logger has (rarely) lost the result line here: try once more
+    if (!retried) return theirsBatched(file, S, true);
+    throw new Error(`llama-batched-bench printed no result for -npl ${S}:\n${out.slice(-2000)}`);
+  }
   const j = JSON.parse(line);
   return { genTps: (S * ntg) / j.t, tgPhaseTps: j.speed_tg, totalS: j.t, ppS: j.t_pp, cpuBackend };
 }
