@@ -396,7 +396,15 @@ void EngineCore::onPrefixDone(Slot &s) {
 
 void EngineCore::sampleSlot(Slot &s) {
   EngineTask &t = *s.task;
-  llama_token tok = sampleToken(s.smpl, s.grammar, llama_get_logits_ith(ctx_, s.iBatch), llama_vocab_n_tokens(model_->vocab()), s.cur);
+  const float *logits = llama_get_logits_ith(ctx_, s.iBatch);
+  int32_t nVocab = llama_vocab_n_tokens(model_->vocab());
+  llama_token tok;
+  if (!s.grammar && isPlainGreedy(t.sampling)) {
+    tok = argmaxToken(logits, nVocab);
+    llama_sampler_accept(s.smpl, tok);
+  } else {
+    tok = sampleToken(s.smpl, s.grammar, logits, nVocab, s.cur);
+  }
   if (tok == LLAMA_TOKEN_NULL) {
     finishGenerate(s, "error", "GRAMMAR", "no token satisfies the grammar");
     return;

@@ -36,6 +36,10 @@ SamplingConfig readSampling(const Napi::Object &o, uint32_t defaultSeed) {
   return c;
 }
 
+static bool penaltiesActive(const SamplingConfig &c) {
+  return c.penaltyLastN != 0 && (c.repeatPenalty != 1.0f || c.frequencyPenalty != 0.0f || c.presencePenalty != 0.0f);
+}
+
 llama_sampler *buildSampler(const llama_vocab *vocab, const SamplingConfig &c, std::string &err, llama_sampler **grammarOut) {
   llama_sampler_chain_params cp = llama_sampler_chain_default_params();
   cp.no_perf = true;
@@ -43,7 +47,7 @@ llama_sampler *buildSampler(const llama_vocab *vocab, const SamplingConfig &c, s
   int32_t nVocab = llama_vocab_n_tokens(vocab);
   if (!c.logitBias.empty())
     llama_sampler_chain_add(chain, llama_sampler_init_logit_bias(nVocab, (int32_t)c.logitBias.size(), c.logitBias.data()));
-  if (c.penaltyLastN != 0 && (c.repeatPenalty != 1.0f || c.frequencyPenalty != 0.0f || c.presencePenalty != 0.0f))
+  if (penaltiesActive(c))
     llama_sampler_chain_add(chain, llama_sampler_init_penalties(nVocab, c.penaltyLastN, c.repeatPenalty, c.frequencyPenalty, c.presencePenalty));
   if (!c.grammar.empty()) {
     llama_sampler *g = llama_sampler_init_grammar(vocab, c.grammar.c_str(), "root");
@@ -91,6 +95,17 @@ llama_token sampleToken(llama_sampler *chain, llama_sampler *grammar, const floa
   if (grammar) llama_sampler_accept(grammar, tok);
   llama_sampler_accept(chain, tok);
   return tok;
+}
+
+bool isPlainGreedy(const SamplingConfig &c) {
+  return c.temperature <= 0.0f && c.logitBias.empty() && c.grammar.empty() && !penaltiesActive(c);
+}
+
+llama_token argmaxToken(const float *logits, int32_t nVocab) {
+  llama_token best = 0;
+  for (llama_token t = 1; t < nVocab; t++)
+    if (logits[t] > logits[best]) best = t;
+  return best;
 }
 
 double logSumExp(const float *logits, int32_t n) {

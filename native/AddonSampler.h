@@ -40,6 +40,13 @@ llama_sampler *buildSampler(const llama_vocab *vocab, const SamplingConfig &cfg,
 llama_token sampleToken(llama_sampler *chain, llama_sampler *grammar, const float *logits, int32_t nVocab,
                         std::vector<llama_token_data> &cur);
 
+// True when the chain is greedy alone (no logit bias, penalties or grammar). The engine then takes the argmax
+// of the logits directly instead of copying n_vocab candidates into a llama_token_data_array every token.
+bool isPlainGreedy(const SamplingConfig &cfg);
+
+// Index of the first maximum logit: the token llama_sampler_init_greedy would pick.
+llama_token argmaxToken(const float *logits, int32_t nVocab);
+
 // log(sum(exp(logits))) in double precision.
 double logSumExp(const float *logits, int32_t n);
 
