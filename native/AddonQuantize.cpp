@@ -47,10 +47,10 @@ class QuantizeWorker : public Napi::AsyncWorker {
     setThreadLogTap(nullptr);
     if (rc != 0) SetError(lastError_.empty() ? "llama_model_quantize failed" : lastError_);
   }
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
-  void OnError(const Napi::Error &e) override {
-    deferred_.Reject(makeError(Env(), "QUANTIZE", e.Message()).Value());
-  }
+  // Settle the promise through the progress queue when there is one: thread-safe calls are delivered in order,
+  // so every progress event reaches JS before the promise settles (none arrives late or is lost).
+  void OnOK() override { settle(nullptr); }
+  void OnError(const Napi::Error &e) override { settle(new std::string(e.Message())); }
 
  private:
   // Log lines arrive in pieces; "[  12/ 201] name - [...], type = f32, " starts each tensor.
@@ -69,6 +69,31 @@ class QuantizeWorker : public Napi::AsyncWorker {
     }
     if (std::strstr(text, "quant size") && total_ > 0) emit(total_, total_, "");
   }
+  void settle(std::string *error) {
+    if (!progress_) {
+      if (error) deferred_.Reject(makeError(Env(), "QUANTIZE", *error).Value());
+      else deferred_.Resolve(Env().Undefined());
+      delete error;
+      return;
+    }
+    auto *job = new Settle{deferred_, error};
+    napi_status st = progress_.NonBlockingCall(job, [](Napi::Env env, Napi::Function, Settle *j) {
+      if (j->error) j->deferred.Reject(makeError(env, "QUANTIZE", *j->error).Value());
+      else j->deferred.Resolve(env.Undefined());
+      delete j->error;
+      delete j;
+    });
+    if (st != napi_ok) {
+      if (error) deferred_.Reject(makeError(Env(), "QUANTIZE", *error).Value());
+      else deferred_.Resolve(Env().Undefined());
+      delete error;
+      delete job;
+    }
+  }
+  struct Settle {
+    Napi::Promise::Deferred deferred;
+    std::string *error;
+  };
   void emit(int done, int total, const char *name) {
     if (!progress_) return;
     auto *v = new QuantizeProgress{done, total, name};
