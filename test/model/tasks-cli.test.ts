@@ -3,28 +3,13 @@
  */
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/index.js';
+import { runCli } from '../cliHarness.js';
 import { classificationReport } from '../../src/eval/classificationReport.js';
 import { modelsDir, storiesPath } from './helpers.js';
 
 const dataDir = process.env.ONRAMP_TEST_DATA ?? path.resolve(modelsDir, '../data');
 
-async function cli(args: string[]): Promise<{ out: string; err: string; code: number | undefined }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  try {
-    await main(['node', 'onramp', ...args]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const code = process.exitCode as number | undefined;
-  process.exitCode = undefined;
-  return { out, err, code };
-}
+const cli = runCli;
 
 afterEach(() => vi.restoreAllMocks());
 

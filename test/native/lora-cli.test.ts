@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/index.js';
+import { runCli } from '../cliHarness.js';
 import { makeLora, mergeLora } from '../../src/gguf/lora.js';
 import { tinyBase } from './loraFixtures.js';
 
@@ -13,21 +13,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'onramp-lora-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
-async function cli(args: string[]): Promise<{ out: string; code: number | undefined }> {
-  let out = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  process.exitCode = undefined;
-  try {
-    await main(['node', 'onramp', ...args]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const code = process.exitCode as number | undefined;
-  process.exitCode = undefined;
-  return { out, code };
-}
+const cli = runCli;
 
 describe('onramp generate --lora', () => {
   it('applies repeatable adapters with scales like a merged model', async () => {
