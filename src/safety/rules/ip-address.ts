@@ -19,7 +19,7 @@ export function createIpAddressRule(): PatternRule {
     contextBoost: 0.1,
     patterns: [
       { regex: /(?<![\w.:])\d{1,3}(?:\.\d{1,3}){3}(?![\w]|\.\d)/g, score: 0.8, name: 'ipv4' },
-      { regex: /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4}|:)(?:%[\w.]+)?(?![\w:]|\.\d)/g, score: 0.85, name: 'ipv6' },
+      { regex: /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4}|:)(?:%[\w.]+)?(?![\w:]|\.\d)/g, score: 0.85, name: 'ipv6', precheck: (t) => t.includes(':') },
     ],
     validate: ({ value, spec }) => (spec.name === 'ipv4' ? parseIPv4(value) !== undefined : parseIPv6(value) !== undefined && /[0-9a-f]*:[0-9a-f]*:/i.test(value) && !/^\d{1,2}:\d{2}(?::\d{2})?$/.test(value)),
     invalidate: ({ text, start }) => /(?:\bv|version|ver\.?|版本)\s*$/i.test(text.slice(Math.max(0, start - 10), start)),

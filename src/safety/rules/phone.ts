@@ -30,12 +30,14 @@ export function createPhoneRule(): PatternRule {
     context: CONTEXT,
     contextBoost: 0.35,
     patterns: [
-      { regex: /(?<![\w+])(?:\+|00)86[ -]?1[3-9]\d(?:[ -]?\d{4}){2}(?![\w])/g, score: 0.95, name: 'cn-mobile-intl' },
+      { regex: /(?<![\w+])(?:\+|00)86[ -]?1[3-9]\d(?:[ -]?\d{4}){2}(?![\w])/g, score: 0.95, name: 'cn-mobile-intl', precheck: (t) => t.includes('+86') || t.includes('0086') },
       { regex: /(?<![\w+.,-])1[3-9]\d(?:([ -]?)\d{4}\1\d{4})(?![\w]|[.,]\d)/g, score: 0.8, name: 'cn-mobile' },
       {
         regex: /(?<![\w+])\+[1-9]\d{0,3}(?:[ .-]?\(0?\d{0,4}\))?(?:[ .-]?\d{1,5}){1,6}(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?![\w])/g,
         score: 0.75,
         name: 'e164',
+        // literal prechecks: the regex needs a '+' (and the one above '+86' or '0086'); skipped in most requests
+        precheck: (t) => t.includes('+'),
       },
       {
         regex: /(?<![\w+(.,])(?:(?:1|001)[ .-]?)?(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]?\d{4}(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?![\w]|[.,]\d)/g,
