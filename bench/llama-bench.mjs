@@ -16,7 +16,7 @@
  * Run after `npx tsc -p tsconfig.json`:
  *   node bench/llama-bench.mjs [--llama-bin /tmp/build-llama-cpu/bin] [--model <gguf>]... [--threads 1]
  *     [--prompt-tokens 64] [--gen 32] [--reps 3] [--rounds 2] [--npp 32] [--ntg 32] [--npl 1,4,8,16]
- *     [--skip-single] [--skip-batched] [--out .cache/bench/llama-bench.json]
+ *     [--single-score-seqs 0] [--skip-single] [--skip-batched] [--out .cache/bench/llama-bench.json]
  * Default models: ../shared/models/stories260K.gguf and .cache/models/bench-qwen2.5-0.5b-synthetic-Q4_K_M.gguf
  * (made by `node bench/load.mjs --runs 1`).
  */
@@ -44,6 +44,7 @@ const { values: args } = parseArgs({
     npp: { type: 'string', default: '32' },
     ntg: { type: 'string', default: '32' },
     npl: { type: 'string', default: '1,4,8,16' },
+    'single-score-seqs': { type: 'string', default: '0' },
     'skip-single': { type: 'boolean', default: false },
     'skip-batched': { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(repo, '.cache/bench/llama-bench.json') },
@@ -106,7 +107,8 @@ function theirsSingle(file) {
 }
 
 async function oursSingle(model) {
-  const engine = await Engine.create(model, { ...common, parallel: 1, nCtx: 2048 });
+  // scoreSequences 0 (unless --single-score-seqs): one sequence, so no unified-KV batch check, as llama-bench
+  const engine = await Engine.create(model, { ...common, parallel: 1, nCtx: 2048, scoreSequences: Number(args['single-score-seqs']) });
   try {
     await engine.generate(promptOf(model, 8), { temperature: 0, maxTokens: 4, ignoreEos: true }).result; // warm-up
     const pt = [];

@@ -170,6 +170,7 @@ class EngineCore {
   void finishScore(Slot &s);
   void failSlot(Slot &s, const std::string &code, const std::string &msg);
   void releaseSlot(Slot &s);
+  void dropCandidateKv(Slot &s, llama_seq_id seq);
   void afterDecode();
   void onPrefixDone(Slot &s);
   bool anyWork() const;

@@ -49,7 +49,10 @@ std::string EngineCore::init() {
                                             : LLAMA_FLASH_ATTN_TYPE_DISABLED;
   p.type_k = cfg_.kvType;
   p.type_v = cfg_.kvType;
-  p.kv_unified = cfg_.kvUnified;
+  // With kv_unified, llama_decode validates every batch against LLAMA_MAX_SEQ (256) sequences: a 256 x 256 loop
+  // in llama_batch_allocr::init, ~0.1 ms per decode (a sixth of a stories260K token). With a single sequence a
+  // split cache is the same cache, so skip it there (llama-bench runs this way).
+  p.kv_unified = cfg_.kvUnified && nSeqMax_ > 1;
   p.no_perf = true;
   ctx_ = llama_init_from_model(model_->model, p);
   if (!ctx_)
@@ -309,15 +312,24 @@ void EngineCore::launch(Slot &s, std::shared_ptr<EngineTask> task) {
   busy_++;
 }
 
+// Frees what a scoring candidate added: its auxiliary sequence, or (no scoring sequences) its tokens after the
+// prefix in the slot's own sequence.
+void EngineCore::dropCandidateKv(Slot &s, llama_seq_id seq) {
+  llama_memory_t mem = llama_get_memory(ctx_);
+  if (seq == s.id) {
+    llama_memory_seq_rm(mem, s.id, (llama_pos)s.cache.size(), -1);
+    return;
+  }
+  llama_memory_seq_rm(mem, seq, -1, -1);
+  auxFree_[(size_t)seq - cfg_.parallel] = true;
+}
+
 void EngineCore::releaseSlot(Slot &s) {
   llama_memory_t mem = llama_get_memory(ctx_);
   if (s.smpl) llama_sampler_free(s.smpl);
   if (s.grammar) llama_sampler_free(s.grammar);
   s.smpl = s.grammar = nullptr;
-  for (auto &r : s.candRunning) {
-    llama_memory_seq_rm(mem, r.seq, -1, -1);
-    auxFree_[(size_t)r.seq - cfg_.parallel] = true;
-  }
+  for (auto &r : s.candRunning) dropCandidateKv(s, r.seq);
   s.candRunning.clear();
   s.candTodo.clear();
   s.candLp.clear();
@@ -494,11 +506,18 @@ void EngineCore::stepGroup(const std::string &key) {
       const auto &cand = s.task->candidates[c];
       int32_t need = (int32_t)cand.size() - 1;
       if (need > cap - batch_.n_tokens) break;
-      auto fr = std::find(auxFree_.begin(), auxFree_.end(), true);
-      if (fr == auxFree_.end()) break;
-      *fr = false;
-      llama_seq_id seq = (llama_seq_id)(cfg_.parallel + (uint32_t)(fr - auxFree_.begin()));
-      llama_memory_seq_cp(mem, s.id, seq, -1, -1);
+      llama_seq_id seq = s.id;
+      if (auxFree_.empty()) {
+        // No scoring sequences (scoreSequences: 0): one candidate at a time after the prefix in the slot's own
+        // sequence, removed again after the decode.
+        if (!s.candRunning.empty()) break;
+      } else {
+        auto fr = std::find(auxFree_.begin(), auxFree_.end(), true);
+        if (fr == auxFree_.end()) break;
+        *fr = false;
+        seq = (llama_seq_id)(cfg_.parallel + (uint32_t)(fr - auxFree_.begin()));
+        llama_memory_seq_cp(mem, s.id, seq, -1, -1);
+      }
       s.candRunning.push_back({c, seq, batch_.n_tokens});
       for (int32_t j = 0; j < need; j++) batchAdd(batch_, cand[(size_t)j], (llama_pos)(s.cache.size() + (size_t)j), seq, true);
       s.candTodo.pop_front();
@@ -548,8 +567,7 @@ void EngineCore::stepGroup(const std::string &key) {
     }
     for (auto &s : slots_) {
       for (auto it = s.candRunning.rbegin(); it != s.candRunning.rend(); ++it) {
-        llama_memory_seq_rm(mem, it->seq, -1, -1);
-        auxFree_[(size_t)it->seq - cfg_.parallel] = true;
+        dropCandidateKv(s, it->seq);
         s.candTodo.push_front(it->cand);
       }
       s.candRunning.clear();
@@ -575,7 +593,6 @@ void EngineCore::stepGroup(const std::string &key) {
 
 void EngineCore::afterDecode() {
   int32_t nVocab = llama_vocab_n_tokens(model_->vocab());
-  llama_memory_t mem = llama_get_memory(ctx_);
   for (auto &s : slots_) {
     if (!s.task) continue;
     if (s.state == SlotState::Prompt && s.iBatch >= 0) {
@@ -596,8 +613,7 @@ void EngineCore::afterDecode() {
           const float *lg = llama_get_logits_ith(ctx_, r.iBatch + (int32_t)j);
           s.candLp[r.cand][j + 1] = (double)lg[cand[j + 1]] - logSumExp(lg, nVocab);
         }
-        llama_memory_seq_rm(mem, r.seq, -1, -1);
-        auxFree_[(size_t)r.seq - cfg_.parallel] = true;
+        dropCandidateKv(s, r.seq);
       }
       s.candRunning.clear();
       if (s.candTodo.empty()) finishScore(s);

@@ -42,7 +42,9 @@ export interface EngineOptions {
   kvUnified?: boolean;
   /** Reuse a free slot's KV for the longest common prompt prefix. Default true. */
   prefixCache?: boolean;
-  /** Extra sequences for one-pass scoring candidates (candidates beyond this run in rounds). Default 8. */
+  /** Extra sequences for one-pass scoring candidates (candidates beyond this run in rounds). Default 8. 0: candidates
+   * run one at a time in the request's own sequence; with `parallel: 1` that lets the context skip llama.cpp's
+   * unified-KV batch check (a fixed ~0.1 ms per decode step, see docs/benchmarks.md). */
   scoreSequences?: number;
   /** Own ggml threadpool with this polling level 0..100 (llama.cpp's --poll); omit for llama.cpp's default pool. */
   poll?: number;
@@ -89,7 +91,7 @@ export function resolveEngineOptions(options: EngineOptions, info: Pick<ModelInf
   const nBatch = int(o, 'nBatch', 512, 1, 1 << 16);
   const nUbatch = int(o, 'nUbatch', nBatch, 1, nBatch);
   const parallel = int(o, 'parallel', 4, 1, 200);
-  const scoreSequences = int(o, 'scoreSequences', 8, 1, 256 - parallel);
+  const scoreSequences = int(o, 'scoreSequences', 8, 0, 256 - parallel);
   const threads = int(o, 'threads', cores, 1, 512);
   const threadsBatch = int(o, 'threadsBatch', threads, 1, 512);
   const fa = o.flashAttention;

@@ -53,6 +53,23 @@ describe('Engine on a synthetic qwen2 model', () => {
     }
   });
 
+  it('scoreSequences 0 (one sequence: candidates in turn, KV not unified) scores and generates the same', async () => {
+    const one = await Engine.create(model, { parallel: 1, threads: 1, scoreSequences: 0 });
+    try {
+      const cands = [[10, 11, 12], [13], [14, 15], [16, 17, 18, 19]].map((t) => model.detokenize(t));
+      const ref = await engine.score([1, 20, 21, 22, 23], cands);
+      for (let round = 0; round < 2; round++) {
+        // round 2 reuses the cached prefix: the candidates' KV must have been removed after each
+        const got = await one.score([1, 20, 21, 22, 23], cands);
+        for (let i = 0; i < cands.length; i++) expect(Math.abs(got.candidates[i]!.logprob - ref.candidates[i]!.logprob)).toBeLessThan(1e-3);
+      }
+      const o = { temperature: 0, maxTokens: 12, ignoreEos: true };
+      expect((await one.generate([1, 20, 21, 22, 23, 24], o).result).tokens).toEqual((await engine.generate([1, 20, 21, 22, 23, 24], o).result).tokens);
+    } finally {
+      await one.dispose();
+    }
+  });
+
   it('embeddings do not depend on the batch', async () => {
     const [a] = await engine.embed(['hello world']);
     const b = await engine.embed(['other text here', 'hello world', 'x']);
