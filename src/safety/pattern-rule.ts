@@ -9,7 +9,10 @@ export interface PatternSpec {
   entity?: string;
   /** Short non-sensitive name reported as evidence. */
   name?: string;
-  /** Cheap test on the whole text; when false this regex does not run. */
+  /**
+   * Cheap test on the text this regex runs over (the candidate windows when the rule has `candidates`, else the
+   * whole text); when false this regex does not run.
+   */
   precheck?: (text: string) => boolean;
 }
 
@@ -105,7 +108,7 @@ export class PatternRule implements Rule {
     if (sub && hay.length <= 1) return [];
     const out: Finding[] = [];
     for (const spec of o.patterns) {
-      if (spec.precheck && !spec.precheck(text)) continue;
+      if (spec.precheck && !spec.precheck(hay)) continue;
       const re = spec.regex;
       re.lastIndex = 0;
       for (let m = re.exec(hay); m !== null; m = re.exec(hay)) {
