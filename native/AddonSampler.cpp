@@ -101,11 +101,22 @@ bool isPlainGreedy(const SamplingConfig &c) {
   return c.temperature <= 0.0f && c.logitBias.empty() && c.grammar.empty() && !penaltiesActive(c);
 }
 
+// The first index of the largest logit (NaN never wins), as a scalar `>` scan would pick. Two passes: a max in 8
+// independent lanes (vectorizes; the scalar scan's index-dependent loads made it ~0.7 ms over Qwen's 151,936
+// logits, now ~0.1 ms), then the first index holding that max.
 llama_token argmaxToken(const float *logits, int32_t nVocab) {
-  llama_token best = 0;
-  for (llama_token t = 1; t < nVocab; t++)
-    if (logits[t] > logits[best]) best = t;
-  return best;
+  if (nVocab <= 0 || std::isnan(logits[0])) return 0;
+  float lane[8];
+  for (float &l : lane) l = logits[0];
+  int32_t t = 0;
+  for (; t + 8 <= nVocab; t += 8)
+    for (int k = 0; k < 8; k++) lane[k] = logits[t + k] > lane[k] ? logits[t + k] : lane[k];
+  float m = lane[0];
+  for (int k = 1; k < 8; k++) m = lane[k] > m ? lane[k] : m;
+  for (; t < nVocab; t++) m = logits[t] > m ? logits[t] : m;
+  for (t = 0; t < nVocab; t++)
+    if (logits[t] == m) return t;
+  return 0;
 }
 
 double logSumExp(const float *logits, int32_t n) {
