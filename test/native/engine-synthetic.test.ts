@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/Engine.js';
 import { Model } from '../../src/engine/Model.js';
 import { makeSyntheticModel } from '../../src/gguf/index.js';
+import { collect, expectGreedyAgree, greedyOpts } from '../greedyAgree.js';
 
 // A synthetic Qwen2-architecture model (attention biases, tied embeddings) with a 1k-token SPM vocab:
 // weights are random, so these tests check the engine's batching invariants, not text quality.
@@ -20,11 +21,13 @@ afterAll(async () => {
 describe('Engine on a synthetic qwen2 model', () => {
   it('concurrent greedy generations equal each one alone', async () => {
     const prompts = [[1, 5, 9], [1, 300, 301, 302], [1, 42], [1, 7, 8, 9, 10, 11], [1, 99], [1, 500, 2]];
-    const o = { temperature: 0, maxTokens: 24, ignoreEos: true };
-    const alone: number[][] = [];
-    for (const p of prompts) alone.push((await engine.generate(p, o).result).tokens);
-    const together = await Promise.all(prompts.map((p) => engine.generate(p, o).result));
-    expect(together.map((r) => r.tokens)).toEqual(alone);
+    const o = greedyOpts(24);
+    const alone = [];
+    for (const p of prompts) alone.push(await collect(engine.generate(p, o)));
+    const together = await Promise.all(prompts.map((p) => collect(engine.generate(p, o))));
+    // equal tokens, logprobs within 5e-3 nats (std 0.2 random weights give large logits, and the rounding of
+    // other batch shapes grows along 24 tokens to ~1e-3); a random-weight model may part only at a near-tie
+    together.forEach((t, i) => expectGreedyAgree(t, alone[i]!, 5e-3));
     expect(engine.stats()).toMatchObject({ slots: 4, busySlots: 0, queued: 0, queueCapacity: 8 });
   });
 
@@ -63,8 +66,8 @@ describe('Engine on a synthetic qwen2 model', () => {
         const got = await one.score([1, 20, 21, 22, 23], cands);
         for (let i = 0; i < cands.length; i++) expect(Math.abs(got.candidates[i]!.logprob - ref.candidates[i]!.logprob)).toBeLessThan(1e-3);
       }
-      const o = { temperature: 0, maxTokens: 12, ignoreEos: true };
-      expect((await one.generate([1, 20, 21, 22, 23, 24], o).result).tokens).toEqual((await engine.generate([1, 20, 21, 22, 23, 24], o).result).tokens);
+      const o = greedyOpts(12);
+      expectGreedyAgree(await collect(one.generate([1, 20, 21, 22, 23, 24], o)), await collect(engine.generate([1, 20, 21, 22, 23, 24], o)), 1e-3);
     } finally {
       await one.dispose();
     }

@@ -12,11 +12,12 @@ import { InvalidArgumentError } from '../../src/errors.js';
 import { readGguf } from '../../src/gguf/reader.js';
 import type { GenerateResult } from '../../src/engine/types.js';
 import { tinyBase, writeTestAdapter } from './loraFixtures.js';
+import { collect, expectGreedyAgree, type GreedyRun } from '../greedyAgree.js';
 
 const INV = [300, 301, 302];
 const P = [1, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50];
 const Q = [60, 61, 62];
-const greedy = { temperature: 0, maxTokens: 16, ignoreEos: true, logprobs: 1 } as const;
+const greedy = { temperature: 0, maxTokens: 16, ignoreEos: true, logprobs: 2 } as const;
 
 let tmp: string;
 let model: Model;
@@ -42,25 +43,20 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-const run = async (e: Engine, prompt: number[], lora?: string): Promise<{ tokens: number[]; lps: number[]; r: GenerateResult }> => {
+const run = async (e: Engine, prompt: number[], lora?: string): Promise<GreedyRun & { r: GenerateResult }> => {
   const g = e.generate(prompt, { ...greedy, ...(lora ? { lora: [{ name: lora }] } : {}) });
-  const lps: number[] = [];
-  for await (const ev of g) for (const l of ev.logprobs ?? []) lps.push(l.logprob);
-  const r = await g.result;
-  return { tokens: r.tokens, lps, r };
+  return { ...(await collect(g)), r: await g.result };
 };
-const close = (a: number[], b: number[]): void => a.forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThan(1e-3));
+const agree = (a: GreedyRun, b: GreedyRun): number => expectGreedyAgree(a, b, 1e-3);
 
 describe('aLoRA', () => {
   it('invoked at the start of the prompt it is the plain LoRA; never invoked it is the base model', async () => {
     const a = await run(engine, [...INV, ...Q], 'al');
     const t = await run(engine, [...INV, ...Q], 'twin');
-    expect(a.tokens).toEqual(t.tokens);
-    close(a.lps, t.lps);
+    agree(a, t);
     const n = await run(engine, [...P, ...Q], 'al');
     const b = await run(engine, [...P, ...Q]);
-    expect(n.tokens).toEqual(b.tokens);
-    close(n.lps, b.lps);
+    agree(n, b);
   });
 
   it('invoked mid-prompt: the part before runs on the base model (its base KV is reused from the cache)', async () => {
@@ -74,8 +70,7 @@ describe('aLoRA', () => {
     const fresh = await Engine.create(model, { parallel: 1, nCtx: 512, threads: 1, prefixCache: false });
     try {
       const f = await run(fresh, prompt, 'al');
-      expect(f.tokens).toEqual(a.tokens);
-      close(f.lps, a.lps);
+      agree(f, a);
     } finally {
       await fresh.dispose();
     }
@@ -83,8 +78,7 @@ describe('aLoRA', () => {
     await run(engine, prompt);
     const reused = await run(engine, prompt, 'al');
     expect(reused.r.usage.cachedPromptTokens).toBe(P.length);
-    expect(reused.tokens).toEqual(a.tokens);
-    close(reused.lps, a.lps);
+    agree(reused, a);
   });
 
   it('must be alone, and does not apply to embeddings', async () => {

@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/Engine.js';
 import { Model } from '../../src/engine/Model.js';
 import { NotFoundError } from '../../src/errors.js';
-import type { GenerateResult, ScoreResult } from '../../src/engine/types.js';
+import type { ScoreResult } from '../../src/engine/types.js';
 import { makeLora, mergeLora } from '../../src/gguf/lora.js';
 import { tinyBase } from './loraFixtures.js';
+import { collect, expectGreedyAgree } from '../greedyAgree.js';
 
 /**
  * Tolerance of "adapter on base" vs "adapter merged into an F32 copy of the base": the two compute
@@ -21,7 +22,7 @@ const MERGE_TOL_NATS = 1e-4;
 const BATCH_TOL_NATS = 1e-3;
 const PREFIX = 'Once upon a time there was a little';
 const CANDS = [' girl', ' dog', ' boy who', ' tree', ' cat named'];
-const greedy = { temperature: 0, maxTokens: 24, ignoreEos: true, logprobs: 1 } as const;
+const greedy = { temperature: 0, maxTokens: 24, ignoreEos: true, logprobs: 2 } as const;
 
 let tmp: string;
 let basePath: string;
@@ -53,11 +54,7 @@ afterAll(async () => {
 });
 
 const lps = (r: ScoreResult): number[] => r.candidates.map((c) => c.logprob);
-const tokLps = async (run: { result: Promise<GenerateResult> } & AsyncIterable<{ logprobs?: { logprob: number }[] }>): Promise<{ tokens: number[]; lps: number[] }> => {
-  const out: number[] = [];
-  for await (const ev of run) for (const l of ev.logprobs ?? []) out.push(l.logprob);
-  return { tokens: (await run.result).tokens, lps: out };
-};
+const tokLps = collect;
 
 describe('LoRA per request', () => {
   it('scale 0 gives exactly the base logits', async () => {
@@ -90,8 +87,7 @@ describe('LoRA per request', () => {
       expect(effect).toBeGreaterThan(100 * MERGE_TOL_NATS); // the adapter really changes the model
       const g = await tokLps(engine.generate(PREFIX, { ...greedy, lora: [{ name: 'a', scale: 0.75 }] }));
       const gm = await tokLps(mEngine.generate(PREFIX, greedy));
-      expect(g.tokens).toEqual(gm.tokens);
-      g.lps.forEach((v, i) => expect(Math.abs(v - gm.lps[i]!)).toBeLessThan(MERGE_TOL_NATS));
+      expectGreedyAgree(g, gm, MERGE_TOL_NATS);
       const [e1] = await engine.embed([PREFIX], { lora: [{ name: 'a', scale: 0.75 }] });
       const [e2] = await mEngine.embed([PREFIX]);
       const v1 = e1!.embedding as Float32Array;
@@ -148,8 +144,7 @@ describe('LoRA per request', () => {
     const together = await Promise.all(gens);
     const togetherScores = (await Promise.all(scores)).map(lps);
     for (let i = 0; i < sets.length; i++) {
-      expect(together[i]!.tokens).toEqual(solo[i]!.tokens);
-      together[i]!.lps.forEach((v, j) => expect(Math.abs(v - solo[i]!.lps[j]!)).toBeLessThan(BATCH_TOL_NATS));
+      expectGreedyAgree(together[i]!, solo[i]!, BATCH_TOL_NATS);
       togetherScores[i]!.forEach((v, j) => expect(Math.abs(v - soloScores[i]![j]!)).toBeLessThan(BATCH_TOL_NATS));
     }
     // different sets really differ
@@ -212,13 +207,12 @@ describe('LoRA per request', () => {
     expect(() => engine.generate(PREFIX, { lora: [{ name: 'c' }] })).toThrow(NotFoundError);
     await expect(engine.score(PREFIX, CANDS, { lora: [{ name: 'c' }] })).rejects.toBeInstanceOf(NotFoundError);
     const [r, o] = await Promise.all([running, other]);
-    expect(r.tokens).toEqual(solo.tokens);
-    r.lps.forEach((v, j) => expect(Math.abs(v - solo.lps[j]!)).toBeLessThan(BATCH_TOL_NATS));
+    expectGreedyAgree(r, solo, BATCH_TOL_NATS);
     expect(o.tokens).toHaveLength(48);
     await d;
     expect(engine.loras.list().map((x) => x.name)).toEqual(['a', 'b']);
     // 'b' still serves after 'c' is gone
     const again = await tokLps(engine.generate(PREFIX, { ...greedy, maxTokens: 48, lora: [{ name: 'b' }] }));
-    expect(again.tokens).toEqual((await other).tokens);
+    expectGreedyAgree(again, await other, BATCH_TOL_NATS);
   });
 });
