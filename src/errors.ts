@@ -139,8 +139,9 @@ export class ConflictError extends OnrampError {
 /** A safety policy blocked the request. Names the rule, never the sensitive value. */
 export class SafetyBlockedError extends OnrampError {
   readonly ruleId: string;
-  constructor(ruleId: string, reason: string) {
-    super('SAFETY_BLOCKED', `blocked by rule ${ruleId}: ${reason}`, { details: { ruleId } });
+  /** `opts.param` names the field whose text was blocked (e.g. `messages.1.content`). */
+  constructor(ruleId: string, reason: string, opts: { param?: string } = {}) {
+    super('SAFETY_BLOCKED', `blocked by rule ${ruleId}: ${reason}`, { details: { ruleId }, ...(opts.param ? { param: opts.param } : {}) });
     this.ruleId = ruleId;
   }
 }

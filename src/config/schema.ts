@@ -20,6 +20,8 @@ export const ServeConfigSchema = z.strictObject({
   adapterDirs: z.array(z.string()).default([]),
   tasks: z.string().min(1).optional(),
   policy: z.string().min(1).optional(),
+  /** Apply the safety policy to /v1/chat/completions and /v1/completions (mask, block, restore). Default on. */
+  generationSafety: z.boolean().default(true),
   parallel: z.number().int().min(1).max(256).default(4),
   ctx: z.number().int().min(64).max(1_048_576).default(4096),
   threads: z.number().int().min(1).max(1024).optional(),

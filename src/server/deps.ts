@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { EngineLike } from '../engine/types.js';
+import type { GuardFactory } from './guard.js';
 import type { Lifecycle } from './lifecycle.js';
 
 /** A task pack as listed by GET /v1/tasks. */
@@ -54,6 +55,11 @@ export interface SafetyMaskOutput extends SafetyScanOutput {
 export interface SafetyService {
   scan(text: string, opts?: { policy?: string }): SafetyScanOutput | Promise<SafetyScanOutput>;
   mask(text: string, opts?: { policy?: string }): SafetyMaskOutput | Promise<SafetyMaskOutput>;
+  /**
+   * Input/output safety for /v1/chat/completions and /v1/completions (mask the prompt, block, restore the answer).
+   * Optional: without it (or with `options.generationSafety: false`) those routes skip safety.
+   */
+  guard?: GuardFactory;
 }
 
 export interface AdapterInfo {
@@ -83,6 +89,11 @@ export interface AppOptions {
   rateLimit?: number;
   /** Directories that admin-loaded adapter files must live in (realpath-checked). None = admin load refused. */
   adapterDirs?: string[];
+  /**
+   * Apply the safety policy (`safety.guard`) to /v1/chat/completions and /v1/completions: blocked prompts get a
+   * 400, PII is masked before the model sees it and restored in the answer where the policy allows. Default true.
+   */
+  generationSafety?: boolean;
   /** Name of the model as listed by /v1/models (default: the model file's base name). */
   modelId?: string;
 }

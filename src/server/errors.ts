@@ -32,7 +32,7 @@ const STATUS_BY_CODE: Record<string, [number, string]> = {
   UNSUPPORTED_MEDIA_TYPE: [415, 'invalid_request_error'],
   GRAMMAR: [422, 'invalid_request_error'],
   OUTPUT_VALIDATION: [422, 'invalid_request_error'],
-  SAFETY_BLOCKED: [422, 'safety_error'],
+  SAFETY_BLOCKED: [400, 'safety_error'],
   CONFIG: [422, 'invalid_request_error'],
   GGUF_FORMAT: [422, 'invalid_request_error'],
   MODEL_LOAD: [422, 'invalid_request_error'],

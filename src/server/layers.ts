@@ -8,6 +8,7 @@ import { builtinTaskDir, TaskRegistry } from '../tasks/registry.js';
 import { runTask } from '../tasks/runTask.js';
 import type { TaskInput } from '../tasks/types.js';
 import type { SafetyFinding, SafetyService, TaskService, TaskSummary } from './deps.js';
+import { createGenerationGuard } from './guard.js';
 
 type Pack = ReturnType<TaskRegistry['get']>;
 
@@ -51,7 +52,8 @@ const toFinding = (f: CoreFinding): SafetyFinding => ({ ruleId: f.rule, entity: 
 
 /**
  * Adapts the safety layer (src/safety) to the server's SafetyService. `opts.policy` selects a task's overrides.
- * The vault of a mask (placeholder values) never leaves the process.
+ * The vault of a mask (placeholder values) never leaves the process. `guard` applies the same policy to the
+ * OpenAI generation routes.
  *
  * @example
  * const safety = safetyService(loadPolicy('policy.yaml'))
@@ -59,6 +61,7 @@ const toFinding = (f: CoreFinding): SafetyFinding => ({ ruleId: f.rule, entity: 
 export function safetyService(policy: SafetyPolicy | undefined): SafetyService {
   const route = (name: string): PolicyInput => compilePolicy(policy, { route: name });
   return {
+    guard: createGenerationGuard(policy),
     async scan(text, opts = {}) {
       const r = await scanAsync(text, opts.policy ? compilePolicy(policy, { task: opts.policy, route: '/v1/safety/scan' }) : route('/v1/safety/scan'));
       return { findings: r.findings.map(toFinding), action: r.blocked ? 'block' : r.findings.length ? 'flag' : 'allow', blocked: r.blocked, ...(r.block ? { block: r.block } : {}), explanation: r.explanation };

@@ -36,7 +36,7 @@ export function checkBindSafety(cfg: Pick<ServeConfig, 'host' | 'apiKeys' | 'ins
  * await srv.close(10_000)
  */
 export async function startServer(
-  cfg: Pick<ServeConfig, 'host' | 'port' | 'apiKeys' | 'insecure' | 'cors' | 'bodyLimit' | 'timeoutMs' | 'rateLimit' | 'graceMs' | 'adapterDirs'> & { modelId?: string | undefined },
+  cfg: Pick<ServeConfig, 'host' | 'port' | 'apiKeys' | 'insecure' | 'cors' | 'bodyLimit' | 'timeoutMs' | 'rateLimit' | 'graceMs' | 'adapterDirs'> & { modelId?: string | undefined; generationSafety?: boolean },
   deps: Omit<ServerDeps, 'lifecycle' | 'options'>,
   logger?: Logger,
 ): Promise<RunningServer> {
@@ -53,6 +53,7 @@ export async function startServer(
       timeoutMs: cfg.timeoutMs,
       rateLimit: cfg.rateLimit,
       adapterDirs: cfg.adapterDirs,
+      ...(cfg.generationSafety === false ? { generationSafety: false } : {}),
       ...(cfg.modelId ? { modelId: cfg.modelId } : {}),
     },
   });

@@ -22,6 +22,7 @@ interface ServeFlags {
   adapterDir?: string[];
   tasks?: string;
   policy?: string;
+  generationSafety?: boolean;
   parallel?: number;
   ctx?: number;
   threads?: number;
@@ -47,6 +48,7 @@ function toConfigInput(f: ServeFlags): ServeConfigInput {
   if (f.adapterDir?.length) out.adapterDirs = f.adapterDir;
   if (f.tasks !== undefined) out.tasks = f.tasks;
   if (f.policy !== undefined) out.policy = f.policy;
+  if (f.generationSafety !== undefined) out.generationSafety = f.generationSafety;
   if (f.parallel !== undefined) out.parallel = f.parallel;
   if (f.ctx !== undefined) out.ctx = f.ctx;
   if (f.threads !== undefined) out.threads = f.threads;
@@ -82,6 +84,8 @@ export function register(program: Command): void {
     .option('--adapter-dir <dir>', 'directory adapters may be loaded from over HTTP (repeatable)', collect)
     .option('--tasks <dir>', 'task pack directory')
     .option('--policy <file>', 'safety policy file')
+    .option('--generation-safety', 'apply the safety policy to chat/completions prompts and answers (default on)')
+    .option('--no-generation-safety', 'do not apply the safety policy to chat/completions (task and /v1/safety routes still do)')
     .option('--parallel <n>', 'concurrent request slots (default 4)', intArg('--parallel'))
     .option('--ctx <n>', 'KV cache size in tokens, shared by the slots (default 4096)', intArg('--ctx'))
     .option('--threads <n>', 'decode threads', intArg('--threads'))
@@ -114,7 +118,7 @@ export function register(program: Command): void {
         { ...rt, ...attached },
         log,
       );
-      log.info({ url: srv.url, auth: cfg.apiKeys.length > 0, cors: cfg.cors.length > 0, synthetic: rt.synthetic }, `listening on ${srv.url} (docs: ${srv.url}/docs)`);
+      log.info({ url: srv.url, auth: cfg.apiKeys.length > 0, cors: cfg.cors.length > 0, synthetic: rt.synthetic, generationSafety: cfg.generationSafety }, `listening on ${srv.url} (docs: ${srv.url}/docs)`);
       let signals = 0;
       const stop = async (sig: string): Promise<void> => {
         if (++signals > 1) {

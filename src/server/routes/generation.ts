@@ -1,8 +1,10 @@
 import type { Context } from 'hono';
+import { SafetyBlockedError } from '../../errors.js';
 import { streamSSE } from 'hono/streaming';
 import type { GenerateResult, Generation, TokenEvent } from '../../engine/types.js';
 import type { AppEnv } from '../env.js';
 import { toHttpError } from '../errors.js';
+import type { InputGuard } from '../guard.js';
 import { chatLogprobs, checkResult, completionLogprobs, finishReason, newId, usageOf } from '../openai.js';
 import { nowSeconds } from './util.js';
 
@@ -14,6 +16,8 @@ export interface GenSpec {
   includeUsage: boolean;
   /** Alternatives per token to report; undefined = no logprobs. */
   topLogprobs: number | undefined;
+  /** The request's input safety state: restore placeholders and run output rules on the answer. */
+  guard?: InputGuard | undefined;
 }
 
 function record(c: Context<AppEnv>, kind: string, r: GenerateResult): void {
@@ -24,6 +28,35 @@ function record(c: Context<AppEnv>, kind: string, r: GenerateResult): void {
   if (r.timings.generationMs > 0 && r.usage.completionTokens > 1)
     m.tokensPerSecond.observe({ route }, (r.usage.completionTokens - 1) / (r.timings.generationMs / 1000));
   m.timeToFirstToken.observe({ route }, (r.timings.queuedMs + r.timings.promptMs) / 1000);
+}
+
+/** Counts safety findings per rule in /metrics (rule ids only, never values). */
+export function countFindings(c: Context<AppEnv>, rules: string[]): void {
+  for (const rule of rules) c.var.metrics.safetyFindings.inc({ rule });
+}
+
+/** Output stage: output rules and placeholder restoration; the explanation carries input + output traces. */
+function checkAnswer(c: Context<AppEnv>, guard: InputGuard | undefined, raw: string): { text: string; block?: unknown; explanation: { safety: unknown[] } } | undefined {
+  if (!guard) return undefined;
+  const v = guard.finish(raw);
+  countFindings(c, v.rules);
+  if (v.block) c.var.logger?.info({ req: c.var.requestId, rule: v.block.ruleId, stage: 'output' }, 'answer blocked by the safety policy');
+  return { text: v.text, ...(v.block ? { block: v.block } : {}), explanation: { safety: [...guard.trace, ...v.trace] } };
+}
+
+/**
+ * The 400 answer for a prompt the policy blocked: the OpenAI error envelope (code SAFETY_BLOCKED, type
+ * safety_error, the rule id and reason in the message, `param` naming the field) plus the input trace as
+ * `explanation`. The matched value is never echoed.
+ *
+ * @example
+ * if (guard.block) return blockedResponse(c, guard, 'prompt')
+ */
+export function blockedResponse(c: Context<AppEnv>, guard: InputGuard, param: string): Response {
+  const b = guard.block;
+  const { status, body } = toHttpError(new SafetyBlockedError(b?.ruleId ?? 'unknown', b?.reason ?? 'blocked', { param }));
+  c.var.logger?.info({ req: c.var.requestId, rule: b?.ruleId, stage: 'input' }, 'prompt blocked by the safety policy');
+  return c.json({ ...body, explanation: { safety: guard.trace } }, status as 400);
 }
 
 function logprobsOf(spec: GenSpec, events: TokenEvent[], offset = 0): unknown {
@@ -55,12 +88,15 @@ export async function respondGeneration(c: Context<AppEnv>, gen: Generation, spe
       checkResult(r, signal);
       record(c, spec.kind, r);
       const logprobs = logprobsOf(spec, events);
+      const out = checkAnswer(c, spec.guard, r.text);
+      const text = out?.block ? '' : (out?.text ?? r.text);
+      const finish = out?.block ? 'content_filter' : finishReason(r);
       const choice =
         spec.kind === 'chat'
-          ? { index: 0, message: { role: 'assistant' as const, content: r.text, refusal: null }, logprobs, finish_reason: finishReason(r) }
-          : { index: 0, text: r.text, logprobs, finish_reason: finishReason(r) };
+          ? { index: 0, message: { role: 'assistant' as const, content: text, refusal: null }, logprobs, finish_reason: finish }
+          : { index: 0, text, logprobs, finish_reason: finish };
       const object = spec.kind === 'chat' ? 'chat.completion' : 'text_completion';
-      return c.json({ id, object, created, model: spec.model, system_fingerprint: null, choices: [choice], usage: usageOf(r) });
+      return c.json({ id, object, created, model: spec.model, system_fingerprint: null, choices: [choice], usage: usageOf(r), ...(out ? { explanation: out.explanation } : {}) });
     }
     const it = gen[Symbol.asyncIterator]();
     const first = await it.next();
@@ -68,7 +104,7 @@ export async function respondGeneration(c: Context<AppEnv>, gen: Generation, spe
     c.var.clearDeadline();
     return streamSSE(c, async (stream) => {
       stream.onAbort(onAbort);
-      const chunk = (delta: { role?: string; content?: string } | null, text: string | null, logprobs: unknown, finish: string | null, usage?: unknown): string => {
+      const chunk = (delta: { role?: string; content?: string } | null, text: string | null, logprobs: unknown, finish: string | null, usage?: unknown, explanation?: unknown): string => {
         const choice =
           spec.kind === 'chat'
             ? { index: 0, delta: delta ?? {}, logprobs, finish_reason: finish }
@@ -76,6 +112,7 @@ export async function respondGeneration(c: Context<AppEnv>, gen: Generation, spe
         const object = spec.kind === 'chat' ? 'chat.completion.chunk' : 'text_completion';
         const body: Record<string, unknown> = { id, object, created, model: spec.model, system_fingerprint: null, choices: usage ? [] : [choice] };
         if (spec.includeUsage) body['usage'] = usage ?? null;
+        if (explanation !== undefined) body['explanation'] = explanation;
         return JSON.stringify(body);
       };
       // Failures are caught here, not by streamSSE's onError, which would also send the raw message.
@@ -83,17 +120,23 @@ export async function respondGeneration(c: Context<AppEnv>, gen: Generation, spe
         if (spec.kind === 'chat') await stream.writeSSE({ data: chunk({ role: 'assistant', content: '' }, null, null, null) });
         let next = first;
         let offset = 0;
+        const restorer = spec.guard?.restorer();
         while (!next.done) {
           const ev = next.value;
           const lp = spec.topLogprobs === undefined ? null : logprobsOf(spec, [ev], offset);
           offset += ev.text.length;
-          await stream.writeSSE({ data: chunk({ content: ev.text }, ev.text, lp, null) });
+          const piece = restorer ? restorer.push(ev.text) : ev.text;
+          if (piece !== '' || ev.text === '' || lp !== null) await stream.writeSSE({ data: chunk({ content: piece }, piece, lp, null) });
           next = await it.next();
         }
         const r = await gen.result;
         checkResult(r, signal);
         record(c, spec.kind, r);
-        await stream.writeSSE({ data: chunk({}, '', null, finishReason(r)) });
+        const rest = restorer?.flush() ?? '';
+        if (rest !== '') await stream.writeSSE({ data: chunk({ content: rest }, rest, null, null) });
+        // Output rules see the whole answer only now: what they find is reported, sent text cannot be recalled.
+        const out = checkAnswer(c, spec.guard, r.text);
+        await stream.writeSSE({ data: chunk({}, '', null, out?.block ? 'content_filter' : finishReason(r), undefined, out?.explanation) });
         if (spec.includeUsage) await stream.writeSSE({ data: chunk(null, null, null, null, usageOf(r)) });
         await stream.writeSSE({ data: '[DONE]' });
       } catch (err) {

@@ -16,10 +16,10 @@ const err = (description: string) => ({ content: { 'application/json': { schema:
 
 /** The error responses every route can give (documented once). */
 export const errorResponses = {
-  400: err('Invalid request (malformed JSON, wrong types, unknown fields)'),
+  400: err('Invalid request (malformed JSON, wrong types, unknown fields) or blocked by the safety policy (SAFETY_BLOCKED)'),
   401: err('Missing or invalid API key'),
   413: err('Request body too large'),
-  422: err('Well-formed but not processable (schema cannot be enforced, safety block)'),
+  422: err('Well-formed but not processable (schema cannot be enforced)'),
   429: err('Queue full or rate limited; see Retry-After'),
   503: err('Not ready or draining; see Retry-After'),
 } as const;

@@ -78,6 +78,12 @@ export const CompletionRequestSchema = z
   .openapi('CompletionRequest');
 export type CompletionRequest = z.infer<typeof CompletionRequestSchema>;
 
+/** onramp extension: the safety decision trace of a generation (when the server applies its policy). */
+const Explanation = z
+  .object({ safety: z.array(z.object({ ruleId: z.string(), stage: z.enum(['input', 'output']), action: z.string(), spans: z.array(z.array(z.number())) }).passthrough()) })
+  .optional()
+  .openapi({ description: 'onramp extension: safety decision trace (rule ids, spans, actions; never values)' });
+
 const Usage = z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() }).passthrough();
 
 export const ChatResponseSchema = z
@@ -95,6 +101,7 @@ export const ChatResponseSchema = z
       }),
     ),
     usage: Usage,
+    explanation: Explanation,
   })
   .openapi('ChatCompletion');
 
@@ -106,6 +113,7 @@ export const CompletionResponseSchema = z
     model: z.string(),
     choices: z.array(z.object({ index: z.number(), text: z.string(), logprobs: z.unknown(), finish_reason: z.string() })),
     usage: Usage,
+    explanation: Explanation,
   })
   .openapi('Completion');
 

@@ -15,6 +15,8 @@ import { AbortError } from '../../../src/errors.js';
 export interface FakeEngineOptions {
   /** Text the fake "generates", one word per token. */
   reply?: string;
+  /** Exact token texts to generate (wins over `reply`), e.g. to split a placeholder across tokens. */
+  pieces?: string[];
   /** ms between tokens (0 = as fast as possible). */
   tokenDelayMs?: number;
   /** Delay the first token too (default true). */
@@ -63,7 +65,7 @@ export class FakeEngine implements EngineLike {
 
   private run(options: GenerateOptions): Generation {
     this.lastOptions = options;
-    const words = (this.opts.reply ?? 'Hello there friend').split(' ').map((w, i) => (i ? ` ${w}` : w));
+    const words = this.opts.pieces ?? (this.opts.reply ?? 'Hello there friend').split(' ').map((w, i) => (i ? ` ${w}` : w));
     const max = options.maxTokens ?? 256;
     const ctl = new AbortController();
     options.signal?.addEventListener('abort', () => ctl.abort(), { once: true });
