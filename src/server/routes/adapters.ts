@@ -1,6 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { ServerDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { confinePath } from '../paths.js';
 import { errorResponses, jsonBody, jsonOk, NameParam, notFound } from '../schemas/common.js';
 import { requireService } from './util.js';
@@ -10,6 +11,9 @@ const LoadSchema = z
   .strictObject({ name: NameParam, path: z.string().min(1).max(4096), scale: z.number().min(-10).max(10).optional() })
   .openapi('AdapterLoadRequest');
 const NameParams = z.object({ name: NameParam.openapi({ param: { name: 'name', in: 'path' } }) });
+const UnloadSchema = z.strictObject({ name: NameParam }).openapi('AdapterUnloadRequest');
+const UnloadQuery = z.object({ name: NameParam.optional().openapi({ param: { name: 'name', in: 'query' } }) });
+const Unloaded = z.object({ name: z.string(), deleted: z.boolean() });
 
 const listRoute = createRoute({
   method: 'get',
@@ -32,11 +36,20 @@ const unloadRoute = createRoute({
   summary: 'Admin: unload a LoRA adapter',
   tags: ['Admin'],
   request: { params: NameParams },
-  responses: { 200: jsonOk(z.object({ name: z.string(), deleted: z.boolean() })), ...notFound, ...errorResponses },
+  responses: { 200: jsonOk(Unloaded), ...notFound, ...errorResponses },
+});
+const unloadByBodyRoute = createRoute({
+  method: 'delete',
+  path: '/v1/adapters',
+  summary: 'Admin: unload a LoRA adapter named by `{"name"}` in the body or `?name=` (same as DELETE /v1/adapters/{name})',
+  tags: ['Admin'],
+  request: { query: UnloadQuery, body: { content: { 'application/json': { schema: UnloadSchema } }, required: false } },
+  responses: { 200: jsonOk(Unloaded), ...notFound, ...errorResponses },
 });
 
 /**
- * Registers the LoRA admin routes. Paths are confined to `options.adapterDirs` (realpath-checked).
+ * Registers the LoRA admin routes: GET/POST/DELETE /v1/adapters (DELETE names the adapter in the body or the
+ * query) and DELETE /v1/adapters/{name}. Paths are confined to `options.adapterDirs` (realpath-checked).
  *
  * @example
  * registerAdapters(app, { adapters, options: { adapterDirs: ['/srv/lora'] } })
@@ -56,6 +69,16 @@ export function registerAdapters(app: OpenAPIHono<AppEnv>, deps: ServerDeps): vo
   app.openapi(unloadRoute, async (c) => {
     const adapters = requireService(deps.adapters, 'the LoRA registry');
     const { name } = c.req.valid('param');
+    await adapters.unload(name);
+    return c.json({ name, deleted: true }, 200);
+  });
+  app.openapi(unloadByBodyRoute, async (c) => {
+    const adapters = requireService(deps.adapters, 'the LoRA registry');
+    const fromQuery = c.req.valid('query').name;
+    const fromBody = (c.req.valid('json') as { name?: string } | undefined)?.name;
+    if (fromQuery !== undefined && fromBody !== undefined && fromQuery !== fromBody) throw new InvalidArgumentError('name', 'the body and the query name different adapters');
+    const name = fromBody ?? fromQuery;
+    if (name === undefined) throw new InvalidArgumentError('name', 'name the adapter to unload: {"name": "..."} in the body or ?name=');
     await adapters.unload(name);
     return c.json({ name, deleted: true }, 200);
   });

@@ -168,6 +168,26 @@ describe('admin adapters', () => {
     expect((await app.request('/v1/adapters/a', { method: 'DELETE' })).status).toBe(200);
     expect((await app.request('/v1/adapters/a', { method: 'DELETE' })).status).toBe(404);
   });
+  it('DELETE /v1/adapters (the issue\'s path) unloads by body or query; /v1/adapters/{name} stays as an alias', async () => {
+    const load = async (name: string) => expect((await app.request('/v1/adapters', json({ name, path: 'sub/a.gguf' }))).status).toBe(201);
+    const del = (init: { body?: unknown; query?: string }) =>
+      app.request(`/v1/adapters${init.query ?? ''}`, { method: 'DELETE', ...(init.body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(init.body) }) });
+    await load('x');
+    await load('y');
+    let res = await del({ body: { name: 'x' } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ name: 'x', deleted: true });
+    expect((await del({ query: '?name=y' })).status).toBe(200);
+    expect((await (await app.request('/v1/adapters')).json()).data).toEqual([]);
+    res = await del({ body: { name: 'x' } });
+    expect(res.status).toBe(404);
+    expect((await res.json()).error.code).toBe('NOT_FOUND');
+    for (const bad of [{}, { body: {} }, { body: { name: 'a', extra: 1 } }, { body: { name: '../etc' } }, { body: { name: 'a' }, query: '?name=b' }]) {
+      res = await del(bad);
+      expect(res.status).toBe(400);
+      expect((await res.json()).error.type).toBe('invalid_request_error');
+    }
+  });
   it('refuses paths outside the allowed directories, through .. or symlinks', async () => {
     for (const path of [join(outside, 'b.gguf'), '../' + outside.split('/').pop() + '/b.gguf', 'link.gguf']) {
       const res = await app.request('/v1/adapters', json({ name: 'b', path }));
