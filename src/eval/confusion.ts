@@ -47,3 +47,40 @@ export function formatConfusionMatrix(cm: ConfusionMatrix, opts: { maxLabelWidth
   });
   return lines.join('\n') + '\n';
 }
+
+/** Per-label 2×2 counts of multilabel predictions, like sklearn's `multilabel_confusion_matrix`. */
+export interface MultilabelConfusion {
+  labels: string[];
+  /** matrices[i] = [[tn, fp], [fn, tp]] for labels[i]. */
+  matrices: [[number, number], [number, number]][];
+}
+
+/**
+ * Counts, per label, the examples where it is in gold and/or in the prediction.
+ *
+ * @example
+ * multilabelConfusion([['a'], ['a', 'b']], [['a', 'b'], []], ['a', 'b']).matrices[1] // [[0, 1], [1, 0]]
+ */
+export function multilabelConfusion(yTrue: readonly (readonly string[])[], yPred: readonly (readonly string[])[], labels: readonly string[]): MultilabelConfusion {
+  const matrices = labels.map((l) => {
+    const m: [[number, number], [number, number]] = [[0, 0], [0, 0]];
+    yTrue.forEach((t, n) => m[t.includes(l) ? 1 : 0][(yPred[n] ?? []).includes(l) ? 1 : 0]++);
+    return m;
+  });
+  return { labels: [...labels], matrices };
+}
+
+/**
+ * Text table of per-label multilabel counts (tp, fp, fn, tn).
+ *
+ * @example
+ * console.log(formatMultilabelConfusion(multilabelConfusion(gold, pred, labels)))
+ */
+export function formatMultilabelConfusion(c: MultilabelConfusion): string {
+  const w = Math.max('label'.length, ...c.labels.map((l) => l.length));
+  const cells = ['tp', 'fp', 'fn', 'tn'];
+  const cw = Math.max(5, ...c.matrices.flat(2).map((v) => String(v).length));
+  const lines = [`${padLeft('label', w)} ${cells.map((h) => padLeft(h, cw)).join(' ')}`];
+  c.matrices.forEach(([[tn, fp], [fn, tp]], i) => lines.push(`${padLeft(c.labels[i]!, w)} ${[tp, fp, fn, tn].map((v) => padLeft(String(v), cw)).join(' ')}`));
+  return lines.join('\n') + '\n';
+}

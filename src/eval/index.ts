@@ -5,3 +5,4 @@ export * from './confusion.js';
 export * from './seqeval.js';
 export * from './readers.js';
 export * from './baseline.js';
+export * from './extractReport.js';

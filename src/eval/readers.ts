@@ -154,51 +154,112 @@ export interface LoadOptions {
   labelMap?: Record<string, string>;
   /** Force a format instead of the file extension. */
   format?: 'csv' | 'tsv' | 'jsonl' | 'json' | 'conll';
+  /**
+   * Multilabel data: every label becomes a list. A JSON array stays a list; a string (a CSV/TSV cell) is split on
+   * this delimiter (parts trimmed, empty parts dropped, so an empty cell is no label); `labelMap` maps each part.
+   */
+  labelDelimiter?: string;
 }
 
 const TEXT_FIELDS = ['text', 'sentence', 'review', 'content', 'input'];
 const LABEL_FIELDS = ['label', 'category', 'intent', 'labels', 'target'];
 
-/**
- * Loads a labelled dataset: .csv/.tsv (header row), .jsonl, .json (array of objects, or `[text, label]` pairs),
- * .conll/.txt/.bio (CoNLL). Fields default to the first of text/sentence/review/content and
- * label/category/intent/labels.
- *
- * @example
- * const ds = loadDataset('../shared/data/sentiment-sst2/dev.tsv', { labelMap: { 0: 'negative', 1: 'positive' } })
- */
-export function loadDataset(path: string, opts: LoadOptions = {}): Dataset {
+function readRecords(path: string, format?: LoadOptions['format']): { conll: ConllSentence[] } | { records: Record<string, unknown>[] } {
   let raw: string;
   try {
     raw = readFileSync(path, 'utf8');
   } catch (e) {
     throw new FileError((e as NodeJS.ErrnoException).code === 'EISDIR' ? 'FILE_IS_DIRECTORY' : 'FILE_NOT_FOUND', path, 'cannot read dataset', e);
   }
-  const ext = opts.format ?? extname(path).slice(1).toLowerCase();
-  if (ext === 'conll' || ext === 'txt' || ext === 'bio' || /^(train|testa|testb|dev)$/.test(ext)) return { kind: 'conll', sentences: readConll(raw) };
-  let records: Record<string, unknown>[];
-  if (ext === 'csv') records = readDelimited(raw, ',');
-  else if (ext === 'tsv') records = readDelimited(raw, '\t');
-  else if (ext === 'jsonl' || ext === 'ndjson') records = readJsonl(raw);
-  else if (ext === 'json') {
+  const ext = format ?? extname(path).slice(1).toLowerCase();
+  if (ext === 'conll' || ext === 'txt' || ext === 'bio' || /^(train|testa|testb|dev)$/.test(ext)) return { conll: readConll(raw) };
+  if (ext === 'csv') return { records: readDelimited(raw, ',') };
+  if (ext === 'tsv') return { records: readDelimited(raw, '\t') };
+  if (ext === 'jsonl' || ext === 'ndjson') return { records: readJsonl(raw) };
+  if (ext === 'json') {
     const v = JSON.parse(raw) as unknown;
     if (!Array.isArray(v)) throw new ConfigError('expected a JSON array of examples', { file: path });
-    records = v.map((r) => (Array.isArray(r) ? { text: r[0], label: r[1] } : (r as Record<string, unknown>)));
-  } else throw new InvalidArgumentError('data', `unknown dataset format '${ext}' (use .csv, .tsv, .jsonl, .json or .conll)`);
+    return { records: v.map((r) => (Array.isArray(r) ? { text: r[0], label: r[1] } : (r as Record<string, unknown>))) };
+  }
+  throw new InvalidArgumentError('data', `unknown dataset format '${ext}' (use .csv, .tsv, .jsonl, .json or .conll)`);
+}
+
+function pickFields(path: string, records: readonly Record<string, unknown>[], opts: { textField?: string; labelField?: string }, labelDefaults: readonly string[]): { textField: string; labelField: string } {
   const first = records[0] ?? {};
   const textField = opts.textField ?? TEXT_FIELDS.find((f) => f in first);
-  const labelField = opts.labelField ?? LABEL_FIELDS.find((f) => f in first);
+  const labelField = opts.labelField ?? labelDefaults.find((f) => f in first);
   if (!textField || !(textField in first)) throw new InvalidArgumentError('textField', `no text field in ${path} (columns: ${Object.keys(first).join(', ')})`);
   if (!labelField || !(labelField in first)) throw new InvalidArgumentError('labelField', `no label field in ${path} (columns: ${Object.keys(first).join(', ')})`);
+  return { textField, labelField };
+}
+
+/**
+ * Loads a labelled dataset: .csv/.tsv (header row), .jsonl, .json (array of objects, or `[text, label]` pairs),
+ * .conll/.txt/.bio (CoNLL). Fields default to the first of text/sentence/review/content and
+ * label/category/intent/labels. With `labelDelimiter` every label is a list (multilabel).
+ *
+ * @example
+ * const ds = loadDataset('../shared/data/sentiment-sst2/dev.tsv', { labelMap: { 0: 'negative', 1: 'positive' } })
+ * loadDataset('topics.csv', { labelDelimiter: '|' }) // a cell `food|price` → label ['food', 'price']
+ */
+export function loadDataset(path: string, opts: LoadOptions = {}): Dataset {
+  const read = readRecords(path, opts.format);
+  if ('conll' in read) return { kind: 'conll', sentences: read.conll };
+  const { records } = read;
+  const { textField, labelField } = pickFields(path, records, opts, LABEL_FIELDS);
   const map = (v: unknown): string => {
     const s = String(v).trim();
     return opts.labelMap?.[s] ?? s;
   };
+  const d = opts.labelDelimiter;
+  const list = (l: unknown): string[] => {
+    if (Array.isArray(l)) return l.map(map);
+    if (l === null || l === undefined) return [];
+    const parts = d === undefined || d === '' ? [String(l)] : String(l).split(d);
+    return parts.map((p) => p.trim()).filter(Boolean).map(map);
+  };
   const examples = records.map((r) => {
     const l = r[labelField];
-    return { text: String(r[textField] ?? ''), label: Array.isArray(l) ? l.map(map) : map(l) };
+    return { text: String(r[textField] ?? ''), label: d !== undefined ? list(l) : Array.isArray(l) ? l.map(map) : map(l) };
   });
   return { kind: 'text', examples };
+}
+
+/** A text with a gold record (extraction): the object the model should produce for it. */
+export interface RecordExample {
+  text: string;
+  gold: Record<string, unknown>;
+}
+
+const RECORD_FIELDS = ['label', 'labels', 'target', 'output', 'gold', 'record', 'data'];
+
+/**
+ * Loads extraction data: each example a text and a gold object. JSONL/JSON: the label field holds the object;
+ * CSV/TSV: the cell holds the object as JSON text. The label field defaults to the first of label, labels,
+ * target, output, gold, record, data. A gold value that is not an object is an error naming the example.
+ *
+ * @example
+ * loadRecordDataset('bookings.jsonl', { labelField: 'slots' })[0] // { text: 'table for 4…', gold: { people: 4, … } }
+ */
+export function loadRecordDataset(path: string, opts: Pick<LoadOptions, 'textField' | 'labelField' | 'format'> = {}): RecordExample[] {
+  const read = readRecords(path, opts.format);
+  if ('conll' in read) throw new InvalidArgumentError('data', 'extraction data must be .jsonl, .json, .csv or .tsv with a gold object per example, not CoNLL');
+  const { records } = read;
+  const { textField, labelField } = pickFields(path, records, opts, RECORD_FIELDS);
+  return records.map((r, i) => {
+    let g = r[labelField];
+    if (typeof g === 'string') {
+      try {
+        g = JSON.parse(g) as unknown;
+      } catch {
+        /* reported below */
+      }
+    }
+    if (typeof g !== 'object' || g === null || Array.isArray(g)) {
+      throw new InvalidArgumentError('labelField', `example ${i + 1} of ${path}: field '${labelField}' must hold a JSON object (the gold record), got ${JSON.stringify(r[labelField])?.slice(0, 80)}`);
+    }
+    return { text: String(r[textField] ?? ''), gold: g as Record<string, unknown> };
+  });
 }
 
 /**

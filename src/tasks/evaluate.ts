@@ -21,7 +21,13 @@ export interface ClassPredictor {
   predict(texts: string[], signal?: AbortSignal): Promise<number[][]>;
 }
 
-async function pool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+/**
+ * Maps `items` through `fn` with at most `concurrency` calls in flight; results keep the input order.
+ *
+ * @example
+ * const lengths = await pool(texts, 4, async (t) => t.length)
+ */
+export async function pool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

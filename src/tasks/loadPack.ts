@@ -7,6 +7,7 @@ import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { nerSchemaProblem } from './nerOutputSchema.js';
 import { defaultVerbalizer, TaskPackSchema, type ResolvedLabel, type TaskPack } from './pack.js';
 
 function issuePath(path: readonly PropertyKey[]): string {
@@ -87,6 +88,10 @@ export function validatePack(doc: unknown, opts: { file?: string; baseDir?: stri
     seen.add(l.name);
   });
   if (p.kind === 'classify' && labels.length < 2) throw new ConfigError('classify needs at least 2 labels', { ...(opts.file ? { file: opts.file } : {}), field: 'labels' });
+  if (p.kind === 'ner' && p.output.schema) {
+    const problem = nerSchemaProblem(p.output.schema, labels.map((l) => l.name));
+    if (problem) throw new ConfigError(problem.message, { ...(opts.file ? { file: opts.file } : {}), field: problem.field });
+  }
   const { labels: _l, head, ...rest } = p;
   void _l;
   const pack: TaskPack = {

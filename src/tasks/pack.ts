@@ -80,7 +80,10 @@ export const TaskPackSchema = z
       .default({ normalization: 'total', temperature: 1, yes: ' yes', no: ' no' }),
     output: z
       .object({
-        /** JSON schema of the result (extract); generated from the labels for ner. */
+        /**
+         * JSON schema of the result (extract). ner: optional schema of `{"entities": [{"text", "label", …}]}` that
+         * replaces the default one (label enum defaults to the labels); items that break it are dropped.
+         */
         schema: z.record(z.string(), z.unknown()).optional(),
         maxTokens: z.number().int().positive().default(256),
         /** summarize: target length in words (the prompt's {{maxWords}}; the output is cut at this many words). */

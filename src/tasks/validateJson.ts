@@ -7,13 +7,19 @@ import { ConfigError } from '../errors.js';
 
 const cache = new WeakMap<object, z.ZodType>();
 
+/** One schema issue: where (path into the value) and what. */
+export interface JsonSchemaIssue {
+  path: (string | number)[];
+  message: string;
+}
+
 /**
- * Returns the issues of `value` against `schema` (empty when valid).
+ * The issues of `value` against `schema` with their paths (empty when valid).
  *
  * @example
- * jsonSchemaIssues({ type: 'object', required: ['a'] }, {}) // ['(root): …']
+ * jsonSchemaIssueList({ type: 'object', properties: { a: { type: 'string' } } }, { a: 1 })[0].path // ['a']
  */
-export function jsonSchemaIssues(schema: Record<string, unknown>, value: unknown): string[] {
+export function jsonSchemaIssueList(schema: Record<string, unknown>, value: unknown): JsonSchemaIssue[] {
   let s = cache.get(schema);
   if (!s) {
     try {
@@ -25,5 +31,15 @@ export function jsonSchemaIssues(schema: Record<string, unknown>, value: unknown
   }
   const r = s.safeParse(value);
   if (r.success) return [];
-  return r.error.issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`);
+  return r.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'number' ? p : String(p))), message: i.message }));
+}
+
+/**
+ * Returns the issues of `value` against `schema` (empty when valid).
+ *
+ * @example
+ * jsonSchemaIssues({ type: 'object', required: ['a'] }, {}) // ['(root): …']
+ */
+export function jsonSchemaIssues(schema: Record<string, unknown>, value: unknown): string[] {
+  return jsonSchemaIssueList(schema, value).map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`);
 }

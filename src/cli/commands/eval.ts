@@ -1,7 +1,8 @@
 /**
  * `onramp eval --task <pack> --model <gguf> --data <file>`: runs a pack over labelled data and prints the
- * scikit-learn style report and a confusion matrix (classification) or seqeval entity-level reports (NER),
- * with a progress bar on stderr. --json prints one document with `report` and per-example `predictions`.
+ * scikit-learn style report and a confusion matrix (classify), the multilabel report with per-label counts
+ * (multilabel), seqeval entity-level reports (ner) or per-field exact match (extract), with a progress bar on
+ * stderr. --json prints one document with `report` and per-example `predictions`.
  */
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
@@ -10,7 +11,8 @@ import { Model } from '../../engine/Model.js';
 import type { EngineLike } from '../../engine/types.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { formatConfusionMatrix } from '../../eval/confusion.js';
-import { loadDataset, parseLabelMap } from '../../eval/readers.js';
+import { loadDataset, loadRecordDataset, parseLabelMap } from '../../eval/readers.js';
+import { evalExtract, evalMultilabel, type EvalRun } from '../evalKinds.js';
 import { evaluateClassification, evaluateNer, headPredictor, promptPredictor, type ClassPredictor } from '../../tasks/evaluate.js';
 import { HeadRunner } from '../../tasks/heads/HeadRunner.js';
 import { builtinTaskDir, resolvePackArg } from '../../tasks/registry.js';
@@ -27,6 +29,7 @@ interface Opts {
   textField?: string;
   labelField?: string;
   labelMap?: string;
+  labelDelimiter?: string;
   parallel: string;
   threads?: string;
   temperature?: string;
@@ -57,20 +60,23 @@ function progressBar(enabled: boolean, total: number): { update(n: number): void
   };
 }
 
+const EVAL_KINDS: readonly string[] = ['classify', 'multilabel', 'ner', 'extract'];
+
 const pick = <T extends object>(r: T, keys: (keyof T)[]) => Object.fromEntries(keys.filter((k) => r[k] !== undefined).map((k) => [k, r[k]]));
 
 /** Registers `onramp eval`. */
 export function register(program: Command): void {
   program
     .command('eval')
-    .description('evaluate a task pack on labelled data: per-label precision/recall/F1 and a confusion matrix')
+    .description('evaluate a task pack on labelled data: per-label precision/recall/F1 and a confusion matrix (classify, multilabel), entity F1 (ner), per-field exact match (extract)')
     .requiredOption('--task <pack>', 'task pack: built-in id or .yaml/.json file')
     .requiredOption('--model <gguf>', 'GGUF model file')
     .requiredOption('--data <file>', 'labelled data: .csv, .tsv, .jsonl, .json (text + label) or CoNLL (ner)')
     .option('--limit <n>', 'evaluate only the first n examples (sentences for ner)')
     .option('--text-field <f>', 'text column/key (default: text, sentence, review, content, input)')
-    .option('--label-field <f>', 'label column/key (default: label, category, intent, labels, target)')
+    .option('--label-field <f>', 'label column/key (default: label, category, intent, labels, target; extract: the gold object, default label, labels, target, output, gold, record, data)')
     .option('--label-map <map>', 'raw=name pairs, e.g. 0=negative,1=positive')
+    .option('--label-delimiter <d>', 'multilabel: separator of the labels in a CSV/TSV cell (default |); JSON arrays need none')
     .option('--temperature <T>', 'softmax temperature for label scoring')
     .option('--fit-temperature', 'also fit a softmax temperature on this data (reports NLL before/after)')
     .option('--parallel <n>', 'engine slots (concurrent requests)', '4')
@@ -86,18 +92,45 @@ export function register(program: Command): void {
       if (!Number.isInteger(parallel) || parallel < 1) throw new InvalidArgumentError('parallel', 'must be a positive integer');
       const temperature = o.temperature === undefined ? undefined : Number(o.temperature);
       if (temperature !== undefined && !(temperature > 0)) throw new InvalidArgumentError('temperature', 'must be a positive number');
-      const ds = loadDataset(o.data, {
-        ...(o.textField ? { textField: o.textField } : {}),
-        ...(o.labelField ? { labelField: o.labelField } : {}),
-        ...(o.labelMap ? { labelMap: parseLabelMap(o.labelMap) } : {}),
-        ...(pack.kind === 'ner' ? { format: 'conll' as const } : {}),
-      });
-      if (pack.kind === 'ner' && ds.kind !== 'conll') throw new InvalidArgumentError('data', 'a ner task needs CoNLL data');
-      if (pack.kind !== 'ner' && pack.kind !== 'classify') throw new InvalidArgumentError('task', `eval supports classify and ner packs; ${pack.id} is ${pack.kind}`);
+      if (!EVAL_KINDS.includes(pack.kind)) throw new InvalidArgumentError('task', `eval supports ${EVAL_KINDS.join(', ')} packs; ${pack.id} is ${pack.kind}`);
+      if (o.fitTemperature && pack.kind !== 'classify') throw new InvalidArgumentError('fitTemperature', 'only for classify packs');
+      if (o.labelDelimiter !== undefined && pack.kind !== 'multilabel') throw new InvalidArgumentError('labelDelimiter', 'only for multilabel packs');
+      if (pack.kind === 'extract') {
+        const unused = (['labelMap', 'head', 'temperature'] as const).find((k) => o[k] !== undefined);
+        if (unused) throw new InvalidArgumentError(unused, 'not used by extract packs');
+      }
+      const fields = { ...(o.textField ? { textField: o.textField } : {}), ...(o.labelField ? { labelField: o.labelField } : {}) };
+      const records = pack.kind === 'extract' ? loadRecordDataset(o.data, fields) : undefined;
+      const ds = records
+        ? undefined
+        : loadDataset(o.data, {
+            ...fields,
+            ...(o.labelMap ? { labelMap: parseLabelMap(o.labelMap) } : {}),
+            ...(pack.kind === 'ner' ? { format: 'conll' as const } : {}),
+            ...(pack.kind === 'multilabel' ? { labelDelimiter: o.labelDelimiter ?? '|' } : {}),
+          });
+      if (pack.kind === 'ner' && ds?.kind !== 'conll') throw new InvalidArgumentError('data', 'a ner task needs CoNLL data');
+      if (pack.kind === 'multilabel' && ds?.kind !== 'text') throw new InvalidArgumentError('data', 'a multilabel task needs text + labels data, not CoNLL');
       const model = await Model.load(o.model);
       const engine = await Engine.create(model, engineOptionsFor(pack, parallel, o.threads));
       const meta = { task: { id: pack.id, version: pack.version, kind: pack.kind }, model: o.model, data: o.data };
       try {
+        const evalRun = (total: number): EvalRun => {
+          const bar = progressBar(o.progress, total);
+          return { pack, engine, data: o.data, json: !!o.json, parallel, meta, onProgress: (n) => bar.update(n), onDone: () => bar.stop() };
+        };
+        if (records) {
+          const items = records.slice(0, limit);
+          await evalExtract(evalRun(items.length), items);
+          return;
+        }
+        if (!ds) return;
+        if (pack.kind === 'multilabel' && ds.kind === 'text') {
+          const items = ds.examples.slice(0, limit);
+          const head = o.head ? await HeadRunner.create(engine, o.head) : undefined;
+          await evalMultilabel(evalRun(items.length), items, { ...(temperature ? { temperature } : {}), ...(head ? { head } : {}) });
+          return;
+        }
         if (ds.kind === 'conll') {
           const sentences = ds.sentences.slice(0, limit);
           const bar = progressBar(o.progress, sentences.length);
