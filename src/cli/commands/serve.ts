@@ -6,6 +6,9 @@ import { openRuntime } from '../../server/runtime.js';
 import { loadOptionalLayers } from '../../server/layers.js';
 import { checkBindSafety, startServer } from '../../server/serve.js';
 
+/** Time a shutdown may take beyond the grace period (abort, flush, free the model) before a forced exit. */
+const SHUTDOWN_SLACK_MS = 15_000;
+
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 const intArg = (name: string) => (v: string): number => {
   if (!/^\d+$/.test(v)) throw new UsageError(`${name} must be a whole number`);
@@ -126,10 +129,27 @@ export function register(program: Command): void {
           process.exit(130);
         }
         log.info({ signal: sig, graceMs: cfg.graceMs, inflight: srv.lifecycle.inflight }, 'draining');
-        const { drained } = await srv.close(cfg.graceMs);
-        await rt.dispose();
-        log.info({ drained }, 'stopped');
-        process.exit(0);
+        // A backstop: a close or dispose that never settles must not keep the process alive after the grace.
+        setTimeout(() => {
+          log.error({ signal: sig }, 'shutdown did not finish in time: exiting');
+          process.exit(1);
+        }, cfg.graceMs + SHUTDOWN_SLACK_MS).unref();
+        let code = 0;
+        let drained = false;
+        try {
+          ({ drained } = await srv.close(cfg.graceMs));
+        } catch (e) {
+          code = 1;
+          log.error({ err: { name: (e as Error)?.name, code: (e as { code?: unknown })?.code } }, 'closing the listener failed');
+        }
+        try {
+          await rt.dispose();
+        } catch (e) {
+          code = 1;
+          log.error({ err: { name: (e as Error)?.name, code: (e as { code?: unknown })?.code } }, 'freeing the model failed');
+        }
+        log.info({ drained, code }, 'stopped');
+        process.exit(code);
       };
       process.on('SIGTERM', () => void stop('SIGTERM'));
       process.on('SIGINT', () => void stop('SIGINT'));
