@@ -63,3 +63,5 @@ export {
 export { LoraRegistry, type LoraAdapterInfo, type LoraLease, type LoraBase } from './engine/LoraRegistry.js';
 export { parseLoraSpec, normalizeLoraSelection, assertLoraName, type LoraSpec } from './engine/lora.js';
 export { inspectLoraFile, checkLoraAgainstBase, type LoraFileInfo, type LoraTarget } from './engine/loraCheck.js';
+export { createGenerationGuard, type GuardFactory, type InputGuard, type GuardTraceEntry, type GuardBlock, type OutputVerdict, type StreamRestorer } from './server/guard.js';
+export { safetyService, taskService, loadOptionalLayers } from './server/layers.js';
