@@ -182,17 +182,27 @@ export function prescan(text: string, margin = 10, withTriggers?: Uint8Array): P
   let digits = 0;
   let runStart = -1;
   let prevEq = false;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  while (i < n) {
     const v = t[text.charCodeAt(i)]!;
-    // most characters (CJK, spaces, punctuation) have no class: only a pending base64 run needs them
-    if (v === 0 && runStart === -1) {
+    // most characters (CJK, spaces, punctuation) have no class: they only end a pending base64 run; then skip the
+    // rest of such characters in a tight loop
+    if (v === 0) {
+      if (runStart !== -1) {
+        if (runStart >= 0 && i - runStart >= 20) b64Runs.push([runStart, i]);
+        runStart = -1;
+      }
       prevEq = false;
+      i++;
+      while (i < n && t[text.charCodeAt(i)] === 0) i++;
       continue;
     }
-    // letters and the other base64 characters that are not digits: only the run bookkeeping below applies
+    // letters and the other base64 characters that are not digits: only the run bookkeeping applies (same tight loop)
     if (v === B64) {
-      if (runStart < 0) runStart = prevEq ? -2 : i;
+      if (runStart === -1) runStart = prevEq ? -2 : i;
       prevEq = false;
+      i++;
+      while (i < n && t[text.charCodeAt(i)] === B64) i++;
       continue;
     }
     if (v & TRIG) hits!.push(i);
@@ -207,8 +217,9 @@ export function prescan(text: string, margin = 10, withTriggers?: Uint8Array): P
       newline = false;
     } else if (v & NL) newline = true;
     if (v & B64) {
-      if (runStart < 0) runStart = prevEq ? -2 : i; // a run right after '=' can never match
+      if (runStart === -1) runStart = prevEq ? -2 : i; // a run right after '=' can never match
       prevEq = false;
+      i++;
       continue;
     }
     if (runStart !== -1) {
@@ -222,6 +233,7 @@ export function prescan(text: string, margin = 10, withTriggers?: Uint8Array): P
     }
     prevEq = (v & EQ) !== 0;
     if (v & SPECIAL) special = true;
+    i++;
   }
   if (digits >= 4) digitWindows.push([clusterStart - margin, lastDigit + 1 + margin]);
   if (runStart >= 0 && n - runStart >= 20) b64Runs.push([runStart, n]);
