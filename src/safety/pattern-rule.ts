@@ -56,6 +56,12 @@ export interface PatternRuleOptions {
   validate?: (m: PatternMatch) => boolean | number | string;
   /** Drops matches that look like something else (dates, amounts, versions). */
   invalidate?: (m: PatternMatch) => boolean;
+  /**
+   * Declares that `validate` never returns a number and neither hook changes the match's span: then a match whose
+   * score stays below the scanner's threshold (no context word) is not reported, and a pattern that cannot reach
+   * the threshold even with context does not run at all. Same decisions, less work.
+   */
+  hooksKeepScore?: boolean;
 }
 
 /**
@@ -75,6 +81,11 @@ export class PatternRule implements Rule {
   protected readonly opts: PatternRuleOptions;
   /** ScanContext.cache key of the needle view (built once, not per scan). */
   private readonly needleKey: string | undefined;
+  /**
+   * The lowest score the scanner keeps for this rule's entities (set by the scanner that built the rule; 0 keeps
+   * everything). With `hooksKeepScore` it lets the rule skip matches that cannot reach it.
+   */
+  minScore = 0;
 
   constructor(opts: PatternRuleOptions) {
     for (const p of opts.patterns) {
@@ -107,7 +118,11 @@ export class PatternRule implements Rule {
     const hay = sub ? sub.text : text;
     if (sub && hay.length <= 1) return [];
     const out: Finding[] = [];
+    const boost = o.context && o.context.length > 0 ? (o.contextBoost ?? 0.35) : 0;
     for (const spec of o.patterns) {
+      // below the threshold without context: the match needs a context word to be kept (or cannot be kept at all)
+      const weak = this.minScore > 0 && o.hooksKeepScore === true && round(spec.score) < this.minScore;
+      if (weak && (boost === 0 || round(Math.min(1, spec.score + boost)) < this.minScore)) continue;
       if (spec.precheck && !spec.precheck(hay)) continue;
       const re = spec.regex;
       re.lastIndex = 0;
@@ -139,7 +154,7 @@ export class PatternRule implements Rule {
         if (o.context && o.context.length > 0 && score < 1 && hasContext(text, match.start, match.end, o.context, o.contextWindow ?? 48)) {
           score = Math.min(1, score + (o.contextBoost ?? 0.35));
           evidence += '+context';
-        }
+        } else if (weak) continue; // stays below the threshold: the scanner would drop it
         if (score <= 0) continue;
         if (match.end <= match.start) continue;
         out.push({ start: match.start, end: match.end, entity: spec.entity ?? o.entity, score: round(score), ruleId: this.id, evidence });

@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.js';
 import { prescan, triggerTable, type Prescan } from './candidates.js';
 import { safetyLog } from './log.js';
 import type { ResolvedPolicy } from './policy.js';
+import { PatternRule } from './pattern-rule.js';
 import { PhraseRule, hitTrigger } from './phrase-rule.js';
 import { RULE_FACTORIES, isAsyncRule } from './registry.js';
 import type { NerFunction } from './rules/ner-entities.js';
@@ -82,6 +83,11 @@ export class SafetyScanner {
       const pii = sync.filter((r) => r.category === 'pii' || r.category === 'secret').map((r) => build(r.id, []) as Rule);
       sync.push(build(id, pii) as Rule);
     }
+    // the rules built here may skip matches that the policy would drop anyway (see PatternRule.minScore)
+    for (const r of sync) {
+      if (!(r instanceof PatternRule)) continue;
+      r.minScore = Math.min(...r.entities.map((e) => policy.entities[e]?.threshold ?? policy.rules[r.id]?.threshold ?? policy.threshold));
+    }
     for (const r of opts.extraRules ?? []) (isAsyncRule(r) ? async : sync).push(r as never);
     // one trigger pass for all phrase rules (injection checks) instead of one each
     const phrase = sync.filter((r): r is PhraseRule => r instanceof PhraseRule);
@@ -154,6 +160,27 @@ export class SafetyScanner {
     });
   }
 
+  /** Per rule id and entity: the threshold, the action and the block level the policy gives (memoized). */
+  private readonly decisions = new Map<string, Map<string, { threshold: number; action: SafetyAction; blockAt: number }>>();
+
+  private decisionFor(ruleId: string, entity: string, category: string, defaultAction: SafetyAction | undefined): { threshold: number; action: SafetyAction; blockAt: number } {
+    let byEntity = this.decisions.get(ruleId);
+    if (!byEntity) this.decisions.set(ruleId, (byEntity = new Map()));
+    let d = byEntity.get(entity);
+    if (!d) {
+      const p = this.policy;
+      const ent = p.entities[entity];
+      const rc = p.rules[ruleId];
+      d = {
+        threshold: ent?.threshold ?? rc?.threshold ?? p.threshold,
+        action: ent?.action ?? rc?.action ?? defaultAction ?? (category === 'pii' || category === 'secret' ? p.defaultAction : 'flag'),
+        blockAt: ent?.blockAt ?? Infinity,
+      };
+      byEntity.set(entity, d);
+    }
+    return d;
+  }
+
   /** Thresholds, actions, overlap resolution, trace. */
   private decide(raw: Raw[], stage: SafetyStage): ScanResult {
     const p = this.policy;
@@ -161,12 +188,9 @@ export class SafetyScanner {
     let order = 0;
     for (const { f, category, version, defaultAction } of raw) {
       order++;
-      const ent = p.entities[f.entity];
-      const rc = p.rules[f.ruleId];
-      const threshold = ent?.threshold ?? rc?.threshold ?? p.threshold;
-      if (f.score < threshold) continue;
-      let action: SafetyAction = ent?.action ?? rc?.action ?? defaultAction ?? (category === 'pii' || category === 'secret' ? p.defaultAction : 'flag');
-      if (ent?.blockAt !== undefined && f.score >= ent.blockAt) action = 'block';
+      const d = this.decisionFor(f.ruleId, f.entity, category, defaultAction);
+      if (f.score < d.threshold) continue;
+      const action: SafetyAction = f.score >= d.blockAt ? 'block' : d.action;
       decided.push({ start: f.start, end: f.end, entity: f.entity, rule: f.ruleId, version, score: f.score, action, category, evidence: f.evidence ?? '', order });
     }
     const kept = resolveOverlaps(decided);

@@ -13,6 +13,7 @@ export function createCnPassportRule(): PatternRule {
     version: '1',
     category: 'pii',
     candidates: 'digits',
+    hooksKeepScore: true,
     languages: ['zh', '*'],
     entity: 'CN_PASSPORT',
     context: ['护照', 'passport', '旅行证', '证件号'],

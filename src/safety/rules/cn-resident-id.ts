@@ -17,6 +17,7 @@ export function createCnResidentIdRule(): PatternRule {
     version: '1',
     category: 'pii',
     candidates: 'digits',
+    hooksKeepScore: true,
     languages: ['zh', '*'],
     entity: 'CN_RESIDENT_ID',
     context: CONTEXT,

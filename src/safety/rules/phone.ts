@@ -50,6 +50,7 @@ export function createPhoneRule(): PatternRule {
     ],
     validate: validatePhone,
     invalidate: (m) => lookalike(m),
+    hooksKeepScore: true,
   });
 }
 

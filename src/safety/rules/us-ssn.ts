@@ -13,6 +13,7 @@ export function createUsSsnRule(): PatternRule {
     version: '1',
     category: 'pii',
     candidates: 'digits',
+    hooksKeepScore: true,
     languages: ['en'],
     entity: 'US_SSN',
     context: ['ssn', 'social security', 'social-security'],

@@ -5,6 +5,7 @@ import { PhraseRule, candidateSentences, hitTrigger } from '../../../src/safety/
 import { SafetyScanner } from '../../../src/safety/scanner.js';
 import { resolvePolicy } from '../../../src/safety/policy.js';
 import { defaultPolicy } from '../../../src/safety/index.js';
+import { FOLD_CLASS } from '../../../src/safety/text.js';
 
 // The fast paths must give exactly what the plain regex passes give.
 const KEYWORDS = ['忽略', '无视', '新的?指令', '从现在', '现在起', '<\\|', '你现在是', '你就是', '你好+吗'];
@@ -34,6 +35,35 @@ describe('fast paths are exact', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('the prescan equals its regex definitions (digit clusters, standalone base64 runs, fold characters)', () => {
+    const classes = ['1', '23', '4567', 'a', 'Z', '+', '/', '_', '-', '=', '==', '\n', ' ', '.', '中', '\u200B', 'ａ', 'QUJDREVGR0hJSktMTU5P'];
+    const arb = fc.oneof(fc.array(fc.constantFrom(...classes), { maxLength: 60 }).map((a) => a.join('')), fc.string({ maxLength: 120 }));
+    fc.assert(
+      fc.property(arb, (text) => {
+        const pre = prescan(text, 10);
+        const digits = [...text.matchAll(/\d(?:[^\n\d]{0,6}\d){3,}/g)].map((m): [number, number] => [m.index - 10, m.index + m[0].length + 10]);
+        const b64 = [...text.matchAll(/(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/_=-])/g)].map((m): [number, number] => [m.index, m.index + m[0].length]);
+        expect(pre.digitWindows).toEqual(digits);
+        expect(pre.b64Runs).toEqual(b64);
+        expect(pre.special).toBe(new RegExp(FOLD_CLASS).test(text));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('pattern rules built by a scanner skip only matches the policy drops', () => {
+    const policy = resolvePolicy(defaultPolicy());
+    const fast = new SafetyScanner(policy);
+    const plain = new SafetyScanner(policy);
+    for (const r of plain.rules) if ('minScore' in r) (r as { minScore: number }).minScore = 0;
+    expect(fast.rules.some((r) => 'minScore' in r && (r as { minScore: number }).minScore === 0.5)).toBe(true);
+    const texts = ['call me on 138 1234 5678 or 0755 8888 6666', 'order 20231129001, phone 415 555 0100', 'room 12 34 56, number 987654321', 'ssn 123456789 vs 123456789'];
+    for (const t of texts) expect(fast.scan(t)).toEqual(plain.scan(t));
+    // weak matches do reach the threshold with a context word, and stay out without one
+    expect(fast.scan('number 12 34 56 78').findings.map((f) => f.entity)).toContain('PHONE');
+    expect(fast.scan('aisle 12 34 56 78').findings).toEqual([]);
   });
 
   it('hit triggers: first characters and fixed second characters', () => {
