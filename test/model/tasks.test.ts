@@ -8,6 +8,7 @@ import { Model } from '../../src/engine/Model.js';
 import { OutputValidationError } from '../../src/errors.js';
 import { loadDataset } from '../../src/eval/readers.js';
 import { TaskRegistry, builtinTaskDir } from '../../src/tasks/registry.js';
+import { validatePack } from '../../src/tasks/loadPack.js';
 import { runTask } from '../../src/tasks/runTask.js';
 import { renderPrompt } from '../../src/tasks/prepare.js';
 import { softmax } from '../../src/tasks/scoring.js';
@@ -81,6 +82,38 @@ describe('tasks on stories260K', () => {
     const ev = await evaluateNer(pack, sentences, { engine });
     expect(ev.predictions).toHaveLength(2);
     expect(ev.predictions[0]!.predicted).toHaveLength(sentences[0]!.tokens.length);
+  });
+
+  it('ner with its own output.schema: the engine generates under it and every kept entity satisfies it', async () => {
+    const base = reg.get('ner-social');
+    const pack = validatePack({
+      id: 'ner-schema', version: '1.0.0', kind: 'ner', prompt: { template: base.prompt.template }, labels: base.labels.map((l) => l.name),
+      output: {
+        maxTokens: 128,
+        schema: {
+          type: 'object', required: ['entities'], additionalProperties: false,
+          properties: { entities: { type: 'array', minItems: 1, maxItems: 1, items: { type: 'object', required: ['text', 'label'], additionalProperties: false, properties: { text: { type: 'string', minLength: 1, maxLength: 6 }, label: { type: 'string' } } } } },
+        },
+      },
+    });
+    let closed = 0;
+    for (const text of ['Bob went to Paris with Lily.', 'The cat sat on the mat.']) {
+      const r = (await runTask(pack, text, { engine })) as NerResult;
+      for (const e of r.entities) {
+        expect(text.slice(e.start, e.end)).toBe(e.word);
+        expect(e.word.length).toBeLessThanOrEqual(6);
+        expect(pack.labels.map((l) => l.name)).toContain(e.entity_group);
+      }
+      if (r.explanation.droppedEntities!.some((d) => d.reason.startsWith('output cut'))) continue; // maxTokens ended it
+      closed++;
+      // The grammar enforced the pack's schema: exactly one item (minItems = maxItems = 1), text of 1–6 characters.
+      const doc = JSON.parse(r.explanation.raw!) as { entities: { text: string; label: string }[] };
+      expect(doc.entities).toHaveLength(1);
+      expect(doc.entities[0]!.text.length).toBeGreaterThan(0);
+      expect(doc.entities[0]!.text.length).toBeLessThanOrEqual(6);
+      expect(pack.labels.map((l) => l.name)).toContain(doc.entities[0]!.label);
+    }
+    expect(closed).toBeGreaterThan(0);
   });
 
   it('extract returns schema-valid data or a typed error holding the raw output', async () => {
