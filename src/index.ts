@@ -65,3 +65,9 @@ export { parseLoraSpec, normalizeLoraSelection, assertLoraName, type LoraSpec } 
 export { inspectLoraFile, checkLoraAgainstBase, type LoraFileInfo, type LoraTarget } from './engine/loraCheck.js';
 export { createGenerationGuard, type GuardFactory, type InputGuard, type GuardTraceEntry, type GuardBlock, type OutputVerdict, type StreamRestorer } from './server/guard.js';
 export { safetyService, taskService, loadOptionalLayers } from './server/layers.js';
+export { evaluateMultilabel, multilabelPredictor, type MultilabelPredictor, type MultilabelPrediction, type MultilabelEval } from './tasks/evaluateMultilabel.js';
+export { evaluateExtract, extractFields, type ExtractPrediction, type ExtractEval } from './tasks/evaluateExtract.js';
+export { extractReport, valuesMatch, schemaFields, type ExtractReport, type ExtractRow, type FieldScore } from './eval/extractReport.js';
+export { multilabelConfusion, formatMultilabelConfusion, loadRecordDataset, type MultilabelConfusion, type RecordExample } from './eval/index.js';
+export { nerSchemaProblem, withLabelEnum, nerOutputIssues } from './tasks/nerOutputSchema.js';
+export { jsonSchemaIssueList, type JsonSchemaIssue } from './tasks/validateJson.js';
