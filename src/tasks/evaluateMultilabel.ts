@@ -29,7 +29,7 @@ export interface MultilabelPredictor {
  */
 export function multilabelPredictor(pack: TaskPack, opts: RunTaskOptions, concurrency = 4): MultilabelPredictor {
   const labels = pack.labels.map((l) => l.name);
-  const predictor = {
+  return {
     labels,
     thresholds: pack.labels.map((l) => l.threshold ?? pack.thresholds.multilabel),
     name: opts.head || pack.head ? 'head' : 'prompt',
@@ -39,7 +39,6 @@ export function multilabelPredictor(pack: TaskPack, opts: RunTaskOptions, concur
         return labels.map((l) => r.explanation.labelProbabilities?.[l] ?? 0);
       }),
   };
-  return predictor;
 }
 
 export interface MultilabelPrediction {
