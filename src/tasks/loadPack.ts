@@ -9,6 +9,8 @@ import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { nerSchemaProblem } from './nerOutputSchema.js';
 import { defaultVerbalizer, TaskPackSchema, type ResolvedLabel, type TaskPack } from './pack.js';
+import { isPolicyPath } from './policyRef.js';
+import { packPolicy } from './safety.js';
 
 function issuePath(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('') || '(root)';
@@ -92,15 +94,19 @@ export function validatePack(doc: unknown, opts: { file?: string; baseDir?: stri
     const problem = nerSchemaProblem(p.output.schema, labels.map((l) => l.name));
     if (problem) throw new ConfigError(problem.message, { ...(opts.file ? { file: opts.file } : {}), field: problem.field });
   }
-  const { labels: _l, head, ...rest } = p;
+  const { labels: _l, head, safety, ...rest } = p;
   void _l;
   const pack: TaskPack = {
     ...rest,
     labels,
     ...(head ? { head: isAbsolute(head) ? head : resolve(base, head) } : {}),
+    // a policy path is resolved against the pack's folder; a built-in name (default, strict) stays a name
+    ...(safety ? { safety: isPolicyPath(safety) && !isAbsolute(safety) ? resolve(base, safety) : safety } : {}),
     ...(opts.file ? { file: opts.file } : {}),
   };
-  return deepFreeze(pack);
+  deepFreeze(pack);
+  packPolicy(pack); // a missing or invalid policy is a ConfigError naming the pack file and `safety`
+  return pack;
 }
 
 /**

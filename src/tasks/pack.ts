@@ -96,7 +96,10 @@ export const TaskPackSchema = z
     lora: z.array(z.object({ name: z.string().min(1), scale: z.number().optional() }).strict()).default([]),
     /** A trained head file (src/tasks/heads), relative to the pack; replaces prompt scoring when present. */
     head: z.string().min(1).optional(),
-    /** Safety policy name or file the server applies around this task. */
+    /**
+     * Safety policy around this task (runTask: library, CLI and server): a policy file relative to the pack, or a
+     * built-in name from models/policies (`default`, `strict`). Absent: the caller's policy, else the default.
+     */
     safety: z.string().min(1).optional(),
     thresholds: z
       .object({

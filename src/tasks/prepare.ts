@@ -2,7 +2,7 @@
  * The input side every adapter shares: normalize (with an offset map), then truncate to the pack's token budget
  * or split into overlapping chunks; and the prompt fields built from the pack's labels.
  */
-import type { EngineLike } from '../engine/types.js';
+import type { ChatMessage, EngineLike } from '../engine/types.js';
 import { normalize } from '../preprocess/normalize.js';
 import type { MappedText } from '../preprocess/offsets.js';
 import { chunk, truncate } from '../preprocess/truncate.js';
@@ -21,6 +21,23 @@ export interface PreparedInput {
   preprocessMs: number;
 }
 
+const premapped = new WeakMap<object, MappedText>();
+
+/**
+ * An input whose `text` is already normalized (and rewritten by the safety stage), with its map back to the
+ * caller's original text: `prepareInput` uses the map instead of normalizing again, so offsets (NER entities,
+ * important words) still point into the caller's text.
+ *
+ * @example
+ * const input = premappedInput(normalize('Ｈｉ Bob', pack.input.normalize), {})
+ * prepareInput(pack, input, engine).original // 'Ｈｉ Bob'
+ */
+export function premappedInput(map: MappedText, rest: { fields?: Record<string, string>; messages?: ChatMessage[] }): TaskInput {
+  const input = { text: map.text, ...rest };
+  premapped.set(input, map);
+  return input;
+}
+
 /**
  * Normalizes and truncates (or chunks) an input per the pack.
  *
@@ -30,11 +47,13 @@ export interface PreparedInput {
  */
 export function prepareInput(pack: TaskPack, input: TaskInput, engine: Pick<EngineLike, 'tokenize'>): PreparedInput {
   const t0 = performance.now();
-  const original = typeof input === 'string' ? input : input.text;
-  if (typeof original !== 'string') throw new InvalidArgumentError('input.text', 'must be a string');
+  const pre = typeof input === 'object' && input !== null ? premapped.get(input) : undefined;
+  const text = typeof input === 'string' ? input : input.text;
+  if (typeof text !== 'string') throw new InvalidArgumentError('input.text', 'must be a string');
   const fields = typeof input === 'string' ? {} : { ...(input.fields ?? {}) };
   const tokenize = (s: string) => engine.tokenize(s, { addSpecial: false });
-  const norm = normalize(original, pack.input.normalize);
+  const norm = pre && pre.text === text ? pre : normalize(text, pack.input.normalize);
+  const original = norm.original;
   const inputTokens = tokenize(norm.text).length;
   let pieces: MappedText[];
   let truncated = false;

@@ -3,6 +3,8 @@
  * every result carries.
  */
 import type { ChatMessage, EngineLike } from '../engine/types.js';
+import type { SafetyPolicy } from '../safety/policy.js';
+import type { SafetyTraceEntry } from '../safety/types.js';
 import type { HeadPrediction } from './heads/HeadRunner.js';
 import type { TaskKind, TaskPack } from './pack.js';
 
@@ -13,6 +15,17 @@ export type TaskInput = string | { text: string; fields?: Record<string, string>
 export interface LabelScore {
   label: string;
   score: number;
+}
+
+/**
+ * One entry of a task's safety decision trace: a rule that fired, its spans, action and score, and the stage.
+ * Input spans are offsets into the caller's text (or into `fields.<k>` / `messages.<i>.content` when `field` says
+ * so); output spans are offsets into the answer before output actions and restore (generate/summarize), into
+ * the string value at `field` (extract, e.g. `data.name`), or into the caller's text (ner: the entity words).
+ */
+export interface TaskSafetyTraceEntry extends SafetyTraceEntry {
+  stage: 'input' | 'output';
+  field?: string;
 }
 
 /** What every result carries: which pack, label probabilities, token counts and timings. */
@@ -30,7 +43,8 @@ export interface Explanation {
     truncated: boolean;
     chunks: number;
   };
-  timings: { preprocessMs: number; engineMs: number; totalMs: number };
+  /** `safetyMs`: both safety stages (included in totalMs); absent when safety is off. */
+  timings: { preprocessMs: number; engineMs: number; totalMs: number; safetyMs?: number };
   /** The normalization steps applied to the input. */
   normalization: string[];
   /** How labels were scored: prompt scoring or a trained head. */
@@ -45,6 +59,12 @@ export interface Explanation {
    * importance = drop of the predicted label's probability without the word; offsets into the original input.
    */
   importantWords?: { text: string; start: number; end: number; importance: number }[];
+  /** The safety decision trace, input entries then output entries, in rule order ([] when nothing fired); absent with `safety: false`. */
+  safety?: TaskSafetyTraceEntry[];
+  /** The policy that ran and where it came from: the pack's `safety`, the caller's `policy`, or the built-in default. */
+  safetyPolicy?: { name: string; source: 'pack' | 'caller' | 'builtin' };
+  /** The input text as the model saw it (normalized, with the policy's rewrites); only when a rule rewrote it. */
+  maskedInput?: string;
 }
 
 export interface ClassifyResult {
@@ -120,6 +140,15 @@ export interface RunTaskOptions {
   temperature?: number;
   /** Opens the pack's head file; default HeadRunner.create from src/tasks/heads. */
   loadHead?: (engine: EngineLike, file: string) => Promise<HeadRunnerLike>;
+  /**
+   * Input and output safety in runTask (default true): the pack's `safety` policy, else `policy`, else the
+   * built-in default. false: no checks and no `explanation.safety`. The adapters called directly never apply it.
+   */
+  safety?: boolean;
+  /** The caller's safety policy, used when the pack names none (the server passes its --policy). */
+  policy?: SafetyPolicy;
+  /** Applies the policy's `routes[route]` overrides on top of `tasks[pack.id]` (the server passes its route). */
+  route?: string;
 }
 
 /** One adapter per kind: one file each under adapters/. */
