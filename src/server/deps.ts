@@ -24,7 +24,7 @@ export interface TaskService {
   /** The pack's full description, or undefined when unknown. */
   get(id: string): TaskSummary | undefined | Promise<TaskSummary | undefined>;
   /** Runs a pack on one input; throws NotFoundError for an unknown id and typed errors for bad input. */
-  run(id: string, input: unknown, opts?: { signal?: AbortSignal; explain?: boolean | number }): Promise<TaskRunOutput>;
+  run(id: string, input: unknown, opts?: { signal?: AbortSignal; explain?: boolean | number; /** The route running it (the safety policy's `routes` overrides). */ route?: string }): Promise<TaskRunOutput>;
   /** Re-reads the task directory; resolves with the number of packs loaded. */
   reload?(): Promise<{ tasks: number; errors?: string[] }>;
 }

@@ -25,19 +25,28 @@ function summary(p: Pack): TaskSummary {
 
 /**
  * Adapts the task registry + runTask (src/tasks) to the server's TaskService. The result's `explanation` is
- * returned beside it, as the API promises (`{result, explanation}`).
+ * returned beside it, as the API promises (`{result, explanation}`). runTask applies input and output safety:
+ * the pack's own `safety` policy, else `opts.policy` (the server's --policy), else the built-in default, with the
+ * policy's `tasks.<id>` and `routes.<route>` overrides; `opts.safety: false` turns it off.
  *
  * @example
- * const tasks = taskService(TaskRegistry.load('models/tasks'), engine)
+ * const tasks = taskService(TaskRegistry.load('models/tasks'), engine, { policy: loadPolicy('policy.yaml') })
  */
-export function taskService(registry: TaskRegistry, engine: EngineLike | undefined): TaskService {
+export function taskService(registry: TaskRegistry, engine: EngineLike | undefined, opts: { policy?: SafetyPolicy | undefined; safety?: boolean } = {}): TaskService {
+  const safety = { ...(opts.policy ? { policy: opts.policy } : {}), ...(opts.safety === false ? { safety: false } : {}) };
   return {
     list: () => registry.list().map(summary),
     get: (id) => (registry.has(id) ? summary(registry.get(id)) : undefined),
-    async run(id, input, opts = {}) {
+    async run(id, input, o = {}) {
       const pack = registry.get(id);
       if (!engine) throw new UnavailableError('no model is loaded', 5);
-      const r = await runTask(pack, input as TaskInput, { engine, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.explain === undefined ? {} : { explain: opts.explain }) });
+      const r = await runTask(pack, input as TaskInput, {
+        engine,
+        ...safety,
+        ...(o.signal ? { signal: o.signal } : {}),
+        ...(o.explain === undefined ? {} : { explain: o.explain }),
+        ...(o.route ? { route: o.route } : {}),
+      });
       const { explanation, ...result } = r as typeof r & { explanation?: unknown };
       return { result, explanation };
     },
@@ -75,17 +84,19 @@ export function safetyService(policy: SafetyPolicy | undefined): SafetyService {
 
 /**
  * Builds the task and safety services for `onramp serve` from `--tasks` (default: the packs shipped in
- * models/tasks) and `--policy` (default: the built-in policy).
+ * models/tasks) and `--policy` (default: the built-in policy). The policy also guards task runs whose pack names
+ * no `safety` policy of its own.
  *
  * @example
  * const { tasks, safety } = loadOptionalLayers({ tasks: 'models/tasks' }, { engine }, log)
  */
 export function loadOptionalLayers(cfg: { tasks?: string | undefined; policy?: string | undefined }, rt: { engine?: EngineLike }, log?: Logger): { tasks?: TaskService; safety: SafetyService } {
-  const safety = safetyService(cfg.policy ? loadPolicy(cfg.policy) : undefined);
+  const policy = cfg.policy ? loadPolicy(cfg.policy) : undefined;
+  const safety = safetyService(policy);
   const dir = cfg.tasks ?? builtinTaskDir();
   if (!cfg.tasks && !existsSync(dir)) return { safety };
   const registry = TaskRegistry.load(dir);
   for (const e of registry.errors()) log?.warn({ code: e.code, file: e.file, field: e.field }, 'task pack skipped');
   log?.info({ tasks: registry.list().length, dir }, 'task packs loaded');
-  return { tasks: taskService(registry, rt.engine), safety };
+  return { tasks: taskService(registry, rt.engine, { policy }), safety };
 }

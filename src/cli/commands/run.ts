@@ -9,6 +9,7 @@ import { Model } from '../../engine/Model.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { HeadRunner } from '../../tasks/heads/HeadRunner.js';
 import { builtinTaskDir, resolvePackArg } from '../../tasks/registry.js';
+import { loadPolicyRef } from '../../tasks/policyRef.js';
 import { runTask } from '../../tasks/runTask.js';
 import type { TaskPack } from '../../tasks/pack.js';
 import type { TaskResult } from '../../tasks/types.js';
@@ -24,6 +25,8 @@ interface Opts {
   threads?: string;
   head?: string;
   explain?: boolean;
+  policy?: string;
+  safety: boolean;
 }
 
 /** Engine options that fit a pack: enough scoring sequences for all verbalizers in one round. */
@@ -54,6 +57,20 @@ export function formatResult(r: TaskResult): string {
   }
 }
 
+/**
+ * The safety trace of a result as human lines (rule, stage, action, spans; never values); '' when nothing fired.
+ *
+ * @example
+ * formatSafety(r) // 'safety (default): input phone PHONE placeholder [12,23)\n'
+ */
+export function formatSafety(r: TaskResult): string {
+  const t = r.explanation.safety;
+  if (!t?.length) return '';
+  const head = `safety (${r.explanation.safetyPolicy?.name ?? 'policy'}):`;
+  const lines = t.map((e) => `  ${e.stage.padEnd(6)} ${e.ruleId.padEnd(22)} ${e.entity.padEnd(18)} ${e.action.padEnd(11)} ${e.field ? `${e.field} ` : ''}${e.spans.map(([a, b]) => `[${a},${b})`).join(' ')}`);
+  return [head, ...lines].join('\n') + '\n';
+}
+
 /** Registers `onramp run`. */
 export function register(program: Command): void {
   program
@@ -69,9 +86,12 @@ export function register(program: Command): void {
     .option('--threads <n>', 'decode threads (default: the engine default)')
     .option('--head <file>', 'score labels with this trained head (onramp train-head) instead of the pack\'s scorer')
     .option('--explain', 'with a head: add the words that mattered most (occlusion) to the explanation')
+    .option('--policy <file|name>', 'safety policy (a file, or a built-in name: default, strict) for packs that name none (default: the built-in default)')
+    .option('--no-safety', 'run without input/output safety checks (no explanation.safety)')
     .option('--json', 'print the result with its explanation as one JSON document')
     .action(async (packArg: string, o: Opts) => {
       const pack = resolvePackArg(packArg, [builtinTaskDir()]);
+      const policy = o.policy && o.safety ? loadPolicyRef(o.policy, process.cwd(), { field: 'policy' }) : undefined;
       const text = o.text ?? (o.file ? readFileSync(o.file, 'utf8') : readFileSync(0, 'utf8'));
       const fields: Record<string, string> = {};
       for (const f of o.field) {
@@ -86,8 +106,15 @@ export function register(program: Command): void {
         const engine = await Engine.create(model, engineOptionsFor(pack, Number(o.parallel) || 1, o.threads));
         try {
           const head = o.head ? await HeadRunner.create(engine, o.head) : undefined;
-          const r = await runTask(pack, Object.keys(fields).length ? { text, fields } : text, { engine, ...(temperature ? { temperature } : {}), ...(head ? { head } : {}), ...(o.explain ? { explain: true } : {}) });
-          process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : formatResult(r) + '\n');
+          const r = await runTask(pack, Object.keys(fields).length ? { text, fields } : text, {
+            engine,
+            ...(temperature ? { temperature } : {}),
+            ...(head ? { head } : {}),
+            ...(o.explain ? { explain: true } : {}),
+            ...(policy ? { policy } : {}),
+            ...(o.safety ? {} : { safety: false }),
+          });
+          process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : formatResult(r) + '\n' + formatSafety(r));
         } finally {
           await engine.dispose();
         }

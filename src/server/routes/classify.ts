@@ -6,6 +6,7 @@ import { newId } from '../openai.js';
 import { errorResponses, jsonBody, jsonOk, notFound } from '../schemas/common.js';
 import { ClassifyRequestSchema, ClassifyResponseSchema } from '../schemas/tasks.js';
 import { modelId, nowSeconds, requireEngine } from './util.js';
+import { countTaskFindings } from './tasks.js';
 
 const classifyRoute = createRoute({
   method: 'post',
@@ -86,7 +87,8 @@ export function registerClassify(app: OpenAPIHono<AppEnv>, deps: ServerDeps): vo
       if (!deps.tasks || !taskId || taskId === modelId(deps))
         throw new InvalidArgumentError('labels', 'give `labels` for zero-shot classification, or set `model` to a classification task id');
       const tasks = deps.tasks;
-      const outs = await Promise.all(inputs.map((input) => tasks.run(taskId, input, { signal: c.var.signal })));
+      const outs = await Promise.all(inputs.map((input) => tasks.run(taskId, input, { signal: c.var.signal, route: '/v1/classify' })));
+      for (const o of outs) countTaskFindings(c, o.explanation);
       outs.forEach((o, index) => {
         const lp = labelProbs(o.explanation) ?? labelProbs(o.result);
         if (!lp) throw new OnrampError('INVALID_ARGUMENT', `task ${taskId} does not return label probabilities`, { param: 'model' });

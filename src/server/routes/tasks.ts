@@ -8,6 +8,7 @@ import { errorResponses, jsonBody, jsonOk, notFound } from '../schemas/common.js
 import { TaskIdParams, TaskListSchema, TaskRunRequestSchema, TaskRunResponseSchema, TaskSummarySchema } from '../schemas/tasks.js';
 import { readLines } from '../jsonl.js';
 import { requireService } from './util.js';
+import { countFindings } from './generation.js';
 
 const listRoute = createRoute({ method: 'get', path: '/v1/tasks', summary: 'List task packs', tags: ['Tasks'], responses: { 200: jsonOk(TaskListSchema), ...errorResponses } });
 const getRoute = createRoute({
@@ -47,6 +48,25 @@ const reloadRoute = createRoute({
 
 const BATCH_WINDOW = 4;
 
+/**
+ * Counts the safety findings of a task run in /metrics: one per span of each `explanation.safety` entry (rule
+ * ids only, never values).
+ *
+ * @example
+ * countTaskFindings(c, out.explanation)
+ */
+export function countTaskFindings(c: Parameters<typeof countFindings>[0], explanation: unknown): void {
+  const trace = (explanation as { safety?: unknown } | undefined)?.safety;
+  if (!Array.isArray(trace)) return;
+  const rules: string[] = [];
+  for (const e of trace as { ruleId?: unknown; spans?: unknown }[]) {
+    if (typeof e?.ruleId !== 'string') continue;
+    const n = Array.isArray(e.spans) ? Math.max(1, e.spans.length) : 1;
+    for (let i = 0; i < n; i++) rules.push(e.ruleId);
+  }
+  countFindings(c, rules);
+}
+
 async function mustGet(tasks: TaskService, id: string): Promise<void> {
   if (!(await tasks.get(id))) throw new NotFoundError('task', id);
 }
@@ -82,7 +102,8 @@ export function registerTasks(app: OpenAPIHono<AppEnv>, deps: ServerDeps): void 
     const { id } = c.req.valid('param');
     const { input, explain } = c.req.valid('json');
     await mustGet(tasks, id);
-    const out = await tasks.run(id, input, { signal: c.var.signal, ...(explain === undefined ? {} : { explain }) });
+    const out = await tasks.run(id, input, { signal: c.var.signal, route: '/v1/tasks/{id}', ...(explain === undefined ? {} : { explain }) });
+    countTaskFindings(c, out.explanation);
     return c.json({ task: id, result: out.result, ...(out.explanation === undefined ? {} : { explanation: out.explanation }) }, 200);
   });
 
@@ -107,7 +128,8 @@ export function registerTasks(app: OpenAPIHono<AppEnv>, deps: ServerDeps): void 
             }
             if (typeof item !== 'object' || item === null || !('input' in item)) throw new InvalidArgumentError('input', 'each line must be an object with an "input" field');
             const ref = (item as { id?: unknown }).id;
-            const r = await tasks.run(id, (item as { input: unknown }).input, { signal });
+            const r = await tasks.run(id, (item as { input: unknown }).input, { signal, route: '/v1/tasks/{id}/batch' });
+            countTaskFindings(c, r.explanation);
             return JSON.stringify({ line: n, ...(ref === undefined ? {} : { id: ref }), result: r.result, ...(r.explanation === undefined ? {} : { explanation: r.explanation }) });
           } catch (e) {
             return JSON.stringify({ line: n, ...toHttpError(e).body });
