@@ -71,3 +71,7 @@ export { extractReport, valuesMatch, schemaFields, type ExtractReport, type Extr
 export { multilabelConfusion, formatMultilabelConfusion, loadRecordDataset, type MultilabelConfusion, type RecordExample } from './eval/index.js';
 export { nerSchemaProblem, withLabelEnum, nerOutputIssues } from './tasks/nerOutputSchema.js';
 export { jsonSchemaIssueList, type JsonSchemaIssue } from './tasks/validateJson.js';
+export { taskSafety, packPolicy, safetyInput, safetyOutput, type TaskSafety, type InputStage } from './tasks/safety.js';
+export { loadPolicyRef, resolvePolicyRef, builtinPolicyDir, builtinPolicyNames, isPolicyPath } from './tasks/policyRef.js';
+export { premappedInput } from './tasks/prepare.js';
+export type { TaskSafetyTraceEntry } from './tasks/types.js';
