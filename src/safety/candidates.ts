@@ -122,6 +122,11 @@ export interface Prescan {
    * sticky regex at these positions instead of a regex over the whole text.
    */
   triggerHits?: number[];
+  /**
+   * Set when `prescan` was asked to stop at the first fold character and did: only `special` (true) is meaningful;
+   * the caller folds the text and prescans the folded view instead.
+   */
+  partial?: true;
 }
 
 const DIGIT = 1;
@@ -166,10 +171,13 @@ export function triggerTable(chars: Iterable<string>): Uint8Array {
  * the text needs folding, the digit-cluster windows and the standalone base64 runs. The scanner runs it once and
  * shares the result through ScanContext.cache, replacing three regex passes.
  *
+ * With `stopAtSpecial` it returns at the first character that needs folding (`partial`): a scanner then folds
+ * the text and prescans the view, instead of prescanning both.
+ *
  * @example
  * prescan('call 13812345678').digitWindows // [[0, 16]]
  */
-export function prescan(text: string, margin = 10, withTriggers?: Uint8Array): Prescan {
+export function prescan(text: string, margin = 10, withTriggers?: Uint8Array, stopAtSpecial = false): Prescan {
   const t = withTriggers ?? classTable();
   const hits: number[] | undefined = withTriggers ? [] : undefined;
   const n = text.length;
@@ -232,7 +240,10 @@ export function prescan(text: string, margin = 10, withTriggers?: Uint8Array): P
       runStart = -1;
     }
     prevEq = (v & EQ) !== 0;
-    if (v & SPECIAL) special = true;
+    if (v & SPECIAL) {
+      special = true;
+      if (stopAtSpecial) return { special, digitWindows: [], b64Runs: [], partial: true };
+    }
     i++;
   }
   if (digits >= 4) digitWindows.push([clusterStart - margin, lastDigit + 1 + margin]);

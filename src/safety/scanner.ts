@@ -117,16 +117,14 @@ export class SafetyScanner {
 
   /** Scans `text` at a stage; `input` is what an output answers (for leak checks). */
   scan(text: string, stage: SafetyStage = 'input', input?: string): ScanResult {
-    const pre = prescan(text, 10, this.triggers);
-    const view = createView(text, pre.special);
+    const { view, pre } = this.prepare(text);
     const raw = this.runSync(view, stage, input, pre);
     return this.decide(raw, stage);
   }
 
   /** Like `scan`, and also runs the async rules (NER). */
   async scanAsync(text: string, stage: SafetyStage = 'input', input?: string): Promise<ScanResult> {
-    const pre = prescan(text, 10, this.triggers);
-    const view = createView(text, pre.special);
+    const { view, pre } = this.prepare(text);
     const raw = this.runSync(view, stage, input, pre);
     const ctx = input === undefined ? { stage } : { stage, input };
     for (const r of this.asyncRules) {
@@ -137,11 +135,22 @@ export class SafetyScanner {
     return this.decide(raw, stage);
   }
 
-  private runSync(view: TextView, stage: SafetyStage, input?: string, pre?: Prescan): Raw[] {
+  /**
+   * The normalized view of `text` and the prescan of that view: one pass when nothing needs folding; otherwise the
+   * first pass stops at the first fold character and only the folded view is prescanned in full.
+   */
+  private prepare(text: string): { view: TextView; pre: Prescan } {
+    const first = prescan(text, 10, this.triggers, true);
+    if (!first.partial) return { view: createView(text, first.special), pre: first };
+    const view = createView(text, true);
+    return { view, pre: prescan(view.text, 10, this.triggers) };
+  }
+
+  /** Runs the sync rules over `view`; `pre` is the prescan of `view.text`. */
+  private runSync(view: TextView, stage: SafetyStage, input: string | undefined, pre: Prescan): Raw[] {
     const out: Raw[] = [];
     const cache = new Map<string, unknown>();
-    // the rules see the view: reuse the prescan of the original when the view is the same string
-    cache.set('prescan', pre && !view.folded ? pre : prescan(view.text, 10, this.triggers));
+    cache.set('prescan', pre);
     const special = view.special;
     const ctx = input === undefined ? { stage, cache, special } : { stage, input: createView(input).text, cache, special };
     for (const r of this.rules) {

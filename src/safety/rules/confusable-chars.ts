@@ -1,10 +1,22 @@
 import type { Finding, Rule, ScanContext } from '../types.js';
 
-const TRIGGER = /[\u0370-\u03FF\u0400-\u052F\uFF21-\uFF3A\uFF41-\uFF5A]|\uD835[\uDC00-\uDFFF]/;
-const WORD = /(?:[A-Za-z\u0370-\u03FF\u0400-\u052F\uFF21-\uFF3A\uFF41-\uFF5A]|\uD835[\uDC00-\uDFFF])+/g;
+const TRIGGER = /[\u0370-\u03FF\u0400-\u052F\uFF21-\uFF3A\uFF41-\uFF5A]|\uD835[\uDC00-\uDFFF]/g;
+/** A word: a maximal run of Latin, Greek, Cyrillic, fullwidth and mathematical letters (sticky: read from a start). */
+const WORD = /(?:[A-Za-z\u0370-\u03FF\u0400-\u052F\uFF21-\uFF3A\uFF41-\uFF5A]|\uD835[\uDC00-\uDFFF])+/y;
+
 const LATIN = /[A-Za-z]/;
 const CYR_GREEK = /[\u0370-\u03FF\u0400-\u052F]/;
 const STYLED = /[\uFF21-\uFF3A\uFF41-\uFF5A]|\uD835[\uDC00-\uDFFF]/;
+
+/**
+ * Start of the word around the first trigger letter found in it: every letter of WORD outside ASCII is itself a
+ * trigger, so only ASCII letters can come before it in the word.
+ */
+function wordStart(text: string, i: number): number {
+  let s = i;
+  for (let c = text.charCodeAt(s - 1); s > 0 && ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)); c = text.charCodeAt(s - 1)) s--;
+  return s;
+}
 
 /**
  * Confusable (homoglyph) spelling in the ORIGINAL text: words that mix Latin letters with Cyrillic or Greek ones
@@ -25,10 +37,15 @@ export function createConfusableCharsRule(): Rule {
     raw: true,
     scan(text: string, ctx?: ScanContext): Finding[] {
       if (ctx?.special === false) return [];
-      if (!TRIGGER.test(text)) return [];
       const out: Finding[] = [];
-      WORD.lastIndex = 0;
-      for (let m = WORD.exec(text); m !== null; m = WORD.exec(text)) {
+      // only words with a Greek, Cyrillic, fullwidth or mathematical letter can be reported: find those letters,
+      // then read the word around each (a word of plain Latin letters is neither mixed nor styled)
+      TRIGGER.lastIndex = 0;
+      for (let t = TRIGGER.exec(text); t !== null; t = TRIGGER.exec(text)) {
+        WORD.lastIndex = wordStart(text, t.index);
+        const m = WORD.exec(text);
+        if (m === null) continue;
+        TRIGGER.lastIndex = m.index + m[0].length;
         const w = m[0];
         const mixed = LATIN.test(w) && CYR_GREEK.test(w);
         const styled = STYLED.test(w);

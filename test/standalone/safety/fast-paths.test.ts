@@ -6,6 +6,7 @@ import { SafetyScanner } from '../../../src/safety/scanner.js';
 import { resolvePolicy } from '../../../src/safety/policy.js';
 import { defaultPolicy } from '../../../src/safety/index.js';
 import { FOLD_CLASS } from '../../../src/safety/text.js';
+import { createConfusableCharsRule } from '../../../src/safety/rules/confusable-chars.js';
 
 // The fast paths must give exactly what the plain regex passes give.
 const KEYWORDS = ['忽略', '无视', '新的?指令', '从现在', '现在起', '<\\|', '你现在是', '你就是', '你好+吗'];
@@ -50,6 +51,25 @@ describe('fast paths are exact', () => {
         expect(pre.special).toBe(new RegExp(FOLD_CLASS).test(text));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('confusable-chars reads only the words around Greek/Cyrillic/fullwidth letters: same as testing every word', () => {
+    const rule = createConfusableCharsRule();
+    const WORD = /(?:[A-Za-z\u0370-\u03FF\u0400-\u052F\uFF21-\uFF3A\uFF41-\uFF5A]|\uD835[\uDC00-\uDFFF])+/g;
+    const reference = (text: string): [number, number, number][] =>
+      [...text.matchAll(WORD)].flatMap((m) => {
+        const w = m[0];
+        const mixed = /[A-Za-z]/.test(w) && /[\u0370-\u03FF\u0400-\u052F]/.test(w);
+        const styled = /[\uFF21-\uFF3A\uFF41-\uFF5A]|\uD835[\uDC00-\uDFFF]/.test(w);
+        return mixed || styled ? [[m.index, m.index + w.length, mixed ? 0.75 : 0.5] as [number, number, number]] : [];
+      });
+    const pieces = ['a', 'Z', 'ign', 'і', 'Α', 'ο', 'ｉ', 'Ｇ', '\uD835\uDC1A', '\uD835', '\uDC1A', ' ', '1', '中', '-', '.'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }).map((a) => a.join('')), (text) => {
+        expect(rule.scan(text, { stage: 'input' }).map((f) => [f.start, f.end, f.score])).toEqual(reference(text));
+      }),
+      { numRuns: 600 },
     );
   });
 
