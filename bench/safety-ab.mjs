@@ -4,18 +4,20 @@
 // or 5 (parts) passes each, summed. Prints scan/mask µs per request and MB/s for both builds.
 // Build the old one first: `mkdir -p .cache/old && git archive <commit> src tsconfig.json package.json | tar -x -C
 // .cache/old && ln -s ../../node_modules .cache/old/ && (cd .cache/old && npx tsc -p tsconfig.json)`.
-// Usage: npx tsc -p tsconfig.json && node bench/safety-ab.mjs [--old .cache/old/dist] [--mb 2]
+// Usage: npx tsc -p tsconfig.json && node bench/safety-ab.mjs [--old .cache/old/dist] [--mb 2] [--corpus synthetic|natural]
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { makeCorpus } from './safety-corpus.mjs';
+import { makeNaturalCorpus } from './safety-natural-corpus.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const A = await import(pathToFileURL(path.resolve(opt('--old', '.cache/old/dist'), 'safety/index.js')).href);
 const B = await import(new URL('../dist/safety/index.js', import.meta.url).href);
 const mb = Number(opt('--mb', 2));
-const corpus = makeCorpus(mb * 1048576, 42);
+const dataDir = process.env.ONRAMP_DATA ?? path.resolve(new URL('..', import.meta.url).pathname, '../shared/data');
+const corpus = opt('--corpus', 'synthetic') === 'natural' ? makeNaturalCorpus(mb * 1048576, 42, dataDir) : makeCorpus(mb * 1048576, 42);
 const bytesMB = Buffer.byteLength(corpus) / 1048576;
 const reqs = [];
 for (let i = 0; reqs.length < 2000 && i < corpus.length; ) { let j = i + 400; while (j < corpus.length && Buffer.byteLength(corpus.slice(i, j)) < 1024) j += 16; reqs.push(corpus.slice(i, j)); i = j; }

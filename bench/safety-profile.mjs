@@ -3,12 +3,13 @@
 // 64 K-character parts of the benchmark corpus, the minimum of 7 passes per part, summed, in ms per MB of UTF-8
 // input; the reference charCodeAt loop and the whole scan/mask the same way. Minimum per short part is the figure
 // least disturbed by other load on a shared machine; compare rules with each other and with the reference line.
-// Usage: npx tsc -p tsconfig.json && node bench/safety-profile.mjs [--mb 2] [--dist path/to/dist]
+// Usage: npx tsc -p tsconfig.json && node bench/safety-profile.mjs [--mb 2] [--dist path/to/dist] [--corpus synthetic|natural]
 // (--dist: another build, e.g. of an older commit, to compare: `git archive <commit> src tsconfig.json package.json
 // | tar -x -C .cache/old && ln -s ../../node_modules .cache/old/ && (cd .cache/old && npx tsc -p tsconfig.json)`.)
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { makeCorpus } from './safety-corpus.mjs';
+import { makeNaturalCorpus } from './safety-natural-corpus.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
@@ -17,7 +18,8 @@ const { compilePolicy, mask } = await import(`${dist}/index.js`);
 const { prescan } = await import(`${dist}/candidates.js`);
 const { createView } = await import(`${dist}/text.js`);
 
-const corpus = makeCorpus(Number(opt('--mb', 2)) * 1048576, 42);
+const dataDir = process.env.ONRAMP_DATA ?? path.resolve(new URL('..', import.meta.url).pathname, '../shared/data');
+const corpus = opt('--corpus', 'synthetic') === 'natural' ? makeNaturalCorpus(Number(opt('--mb', 2)) * 1048576, 42, dataDir) : makeCorpus(Number(opt('--mb', 2)) * 1048576, 42);
 const parts = [];
 for (let i = 0; i < corpus.length; i += 65536) parts.push(corpus.slice(i, i + 65536));
 const sc = compilePolicy();

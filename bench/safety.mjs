@@ -3,15 +3,22 @@
 // UTF-8 input), and the per-request overhead of mask() on 1 KB inputs. Best of 5 runs, in process CPU time
 // (the wall time is printed too); the reference loop says how fast this machine is right now. The last line is
 // the figures least disturbed by other load (minimum per 64 K-character part, per group of 50 requests).
-// Usage: npx tsc -p tsconfig.json && node bench/safety.mjs [--mb 10] [--json]
+// Usage: npx tsc -p tsconfig.json && node bench/safety.mjs [--mb 10] [--json] [--corpus synthetic|natural]
+// --corpus natural: text of the development data in ../shared/data (bench/safety-natural-corpus.mjs) instead of the
+// identifier-dense synthetic corpus; ONRAMP_DATA overrides the data folder.
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { compilePolicy, mask, scan } from '../dist/safety/index.js';
 import { makeCorpus } from './safety-corpus.mjs';
+import { makeNaturalCorpus } from './safety-natural-corpus.mjs';
 
 const args = process.argv.slice(2);
 const mb = Number(args[args.indexOf('--mb') + 1] ?? 10) || 10;
 const json = args.includes('--json');
-const corpus = makeCorpus(mb * 1024 * 1024, 42);
+const kind = args.includes('--corpus') ? args[args.indexOf('--corpus') + 1] : 'synthetic';
+if (kind !== 'synthetic' && kind !== 'natural') throw new Error(`--corpus must be synthetic or natural, not ${kind}`);
+const dataDir = process.env.ONRAMP_DATA ?? path.resolve(new URL('..', import.meta.url).pathname, '../shared/data');
+const corpus = kind === 'natural' ? makeNaturalCorpus(mb * 1024 * 1024, 42, dataDir) : makeCorpus(mb * 1024 * 1024, 42);
 const bytes = Buffer.byteLength(corpus);
 const scanner = compilePolicy();
 
@@ -106,6 +113,7 @@ for (let k = 0; k < 9; k++) {
 const maskUsMin = (groupBest.reduce((a, b) => a + b, 0) * 1000) / reqs.length;
 
 const out = {
+  corpus: kind,
   corpusBytes: bytes,
   findings: full.findings.length,
   blockedSentences: full.findings.filter((f) => f.action === 'block').length,
@@ -124,7 +132,7 @@ const out = {
 };
 if (json) console.log(JSON.stringify(out));
 else {
-  console.log(`corpus: ${(bytes / 1048576).toFixed(2)} MB mixed zh/en, ${out.findings} findings (${out.blockedSentences} blocks)`);
+  console.log(`corpus: ${kind}, ${(bytes / 1048576).toFixed(2)} MB mixed zh/en, ${out.findings} findings (${out.blockedSentences} blocks)`);
   console.log(`scan  whole text : ${out.scanMBps} MB/s (CPU time; wall ${out.scanMBpsWall} MB/s)`);
   console.log(`mask  whole text : ${out.maskMBps} MB/s`);
   console.log(`scan  32 KB parts: ${out.scan32KChunksMBps} MB/s`);
