@@ -75,3 +75,4 @@ export { taskSafety, packPolicy, safetyInput, safetyOutput, type TaskSafety, typ
 export { loadPolicyRef, resolvePolicyRef, builtinPolicyDir, builtinPolicyNames, isPolicyPath } from './tasks/policyRef.js';
 export { premappedInput } from './tasks/prepare.js';
 export type { TaskSafetyTraceEntry } from './tasks/types.js';
+export { taskClassifier } from './apps/classifiers.js';

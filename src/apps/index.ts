@@ -6,4 +6,4 @@ export * from './customer-service/index.js';
 export * from './monitor/index.js';
 export * from './recommend/index.js';
 export { loadRouterConfig, loadMonitorConfig, loadRecommendConfig, type MonitorConfig } from './config.js';
-export { headClassifier, promptClassifier } from './classifiers.js';
+export { headClassifier, promptClassifier, taskClassifier } from './classifiers.js';
