@@ -17,10 +17,14 @@ const CONFUSABLES: Record<string, string> = {
 };
 
 /**
- * Characters that may need folding. Deliberately excludes CJK punctuation (，。：！？) so Chinese text stays on the
- * fast path: folding them would not change any match.
+ * Characters that may need folding (the definition; `createView` finds the same matches with a code-unit table).
+ * Deliberately excludes CJK punctuation (，。：！？) so Chinese text stays on the fast path: folding them would not
+ * change any match.
+ *
+ * @example
+ * 'ｉg\u200Bnore'.match(FOLD_CHARS) // ['ｉ', '\u200B']
  */
-const FOLD_CHARS = new RegExp(
+export const FOLD_CHARS = new RegExp(
   `[${INVISIBLE}\\u00A0\\u2000-\\u200A\\u202F\\u205F\\u3000\\u0370-\\u03FF\\u0400-\\u052F\\u0131\\u0130\\u0251\\u0261` +
     `\\u2100-\\u214F\\u2460-\\u24FF\\uFB00-\\uFB06\\uFF0B\\uFF0D-\\uFF0F\\uFF10-\\uFF19\\uFF20-\\uFF3A\\uFF3F\\uFF41-\\uFF5A` +
     `\\u1D00-\\u1DBF\\u2070-\\u209F]|\\uD835[\\uDC00-\\uDFFF]|\\uDB40[\\uDC00-\\uDC7F]`,
@@ -32,6 +36,15 @@ export const FOLD_CLASS =
   `\\u2100-\\u214F\\u2460-\\u24FF\\uFB00-\\uFB06\\uFF0B\\uFF0D-\\uFF0F\\uFF10-\\uFF19\\uFF20-\\uFF3A\\uFF3F\\uFF41-\\uFF5A` +
   `\\u1D00-\\u1DBF\\u2070-\\u209F\\uD835\\uDB40]`;
 const FOLD_TEST = new RegExp(FOLD_CLASS);
+let foldTableCache: Uint8Array | undefined;
+
+/** 1 for the code units of FOLD_CLASS (its BMP characters and the two lead surrogates), else 0. */
+function foldTable(): Uint8Array {
+  if (foldTableCache) return foldTableCache;
+  const t = new Uint8Array(65536);
+  for (let c = 0; c < 65536; c++) if (FOLD_TEST.test(String.fromCharCode(c))) t[c] = 1;
+  return (foldTableCache = t);
+}
 const INVISIBLE_RE = new RegExp(`^[${INVISIBLE}]$|^\\uDB40[\\uDC00-\\uDC7F]$`);
 
 const foldCache = new Map<string, string>();
@@ -91,18 +104,30 @@ export function createView(text: string, special?: boolean): TextView {
   const anchors: number[] = []; // pairs (viewPos, origPos) at each replaced char
   let last = 0;
   let viewLen = 0;
-  FOLD_CHARS.lastIndex = 0;
-  for (let m = FOLD_CHARS.exec(text); m !== null; m = FOLD_CHARS.exec(text)) {
-    const ch = m[0];
+  // the FOLD_CHARS matches, found with a code-unit table (a third of the regex's time on CJK text)
+  const table = foldTable();
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (table[c] === 0) continue;
+    let ch: string;
+    if (c === 0xd835 || c === 0xdb40) {
+      // only the pairs FOLD_CHARS lists: \uD835 + any low surrogate, \uDB40 + \uDC00-\uDC7F
+      const d = text.charCodeAt(i + 1);
+      if (!(d >= 0xdc00 && d <= (c === 0xd835 ? 0xdfff : 0xdc7f))) continue;
+      ch = text.slice(i, i + 2);
+    } else ch = text[i]!;
+    const at = i;
+    i += ch.length - 1;
     const rep = foldChar(ch);
     if (rep === ch) continue;
-    const seg = text.slice(last, m.index);
+    const seg = text.slice(last, at);
     pieces.push(seg, rep);
     viewLen += seg.length;
-    anchors.push(viewLen, m.index, viewLen + rep.length, m.index + ch.length);
+    anchors.push(viewLen, at, viewLen + rep.length, at + ch.length);
     viewLen += rep.length;
     if (rep.length !== ch.length) changedLength = true;
-    last = m.index + ch.length;
+    last = at + ch.length;
   }
   if (pieces.length === 0) return { original: text, text, folded: false, special: true, toOriginal: identity };
   pieces.push(text.slice(last));

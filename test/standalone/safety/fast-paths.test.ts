@@ -5,7 +5,7 @@ import { PhraseRule, candidateSentences, hitTrigger } from '../../../src/safety/
 import { SafetyScanner } from '../../../src/safety/scanner.js';
 import { resolvePolicy } from '../../../src/safety/policy.js';
 import { defaultPolicy } from '../../../src/safety/index.js';
-import { FOLD_CLASS } from '../../../src/safety/text.js';
+import { FOLD_CHARS, FOLD_CLASS, createView, foldChar } from '../../../src/safety/text.js';
 import { createConfusableCharsRule } from '../../../src/safety/rules/confusable-chars.js';
 
 // The fast paths must give exactly what the plain regex passes give.
@@ -51,6 +51,24 @@ describe('fast paths are exact', () => {
         expect(pre.special).toBe(new RegExp(FOLD_CLASS).test(text));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('createView folds exactly the FOLD_CHARS matches and maps ranges back', () => {
+    const pieces = ['a', '中', 'ｉ', 'Ｇ', '１', '．', '℃', 'ﬁ', '\u200B', '\u202E', '\u00A0', '\u3000', 'і', 'Α', '\uD835\uDC1A', '\uD835', '\uDC1A', '\uDB40\uDC41', '\uDB40', ' ', '7'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 30 }).map((a) => a.join('')), fc.nat(), fc.nat(), (text, x, y) => {
+        const v = createView(text);
+        expect(v.text).toBe(text.replace(FOLD_CHARS, (ch) => foldChar(ch)));
+        // a view range maps to the original characters it came from
+        const a = Math.min(x, y) % (v.text.length + 1);
+        const b = Math.max(a, Math.max(x, y) % (v.text.length + 1));
+        const [s, e] = v.toOriginal(a, b);
+        expect(s).toBeGreaterThanOrEqual(0);
+        expect(e).toBeGreaterThanOrEqual(s);
+        expect(e).toBeLessThanOrEqual(text.length);
+      }),
+      { numRuns: 600 },
     );
   });
 
