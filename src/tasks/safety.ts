@@ -15,6 +15,8 @@
  * Output: generate/summarize text and extract string values get the output rules (PII leak against the input,
  * blocked terms and topics, length) and their placeholders restored where the policy allows; NER entity words
  * get the output rules too, but an entity is never rewritten: one whose word a rule would rewrite is dropped.
+ * An output block empties a generate/summarize answer (finishReason `content_filter`, as on /v1/chat/completions)
+ * and throws SafetyBlockedError for extract and ner.
  */
 import { dirname } from 'node:path';
 import { InvalidArgumentError, OnrampError, OutputValidationError, SafetyBlockedError } from '../errors.js';
@@ -228,9 +230,11 @@ export function safetyOutput(pack: TaskPack, result: TaskResult, st: InputStage)
   switch (result.kind) {
     case 'generate':
     case 'summarize': {
-      const c = checkText(result.text, st, 'text');
-      out.push(...tag(c.trace, 'output'));
-      if (c.text !== result.text) r = { ...result, text: c.text };
+      // like the chat guard: a blocked answer comes back empty with finishReason content_filter (trace kept)
+      const c = checkOutput(result.text, { policy: st.safety.scanner, vault: st.vault, input: st.inputText });
+      out.push(...tag(c.explanation.safety, 'output'));
+      if (c.block) r = { ...result, text: '', finishReason: 'content_filter' };
+      else if (c.text !== result.text) r = { ...result, text: c.text };
       break;
     }
     case 'extract':

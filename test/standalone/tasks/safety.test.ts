@@ -160,15 +160,20 @@ describe('task safety: per kind', () => {
     expect(r.explanation.raw).toBe('{"people":2,"contact":"<EMAIL_1>"}');
   });
 
-  it('output rules: a leaked value is redacted, a blocked term blocks the answer', async () => {
+  it('output rules: a leaked value is redacted; a blocked term empties a generated answer and fails an extraction', async () => {
     const leak = new FakeEngine({ respond: () => `Sure, call 13987654321.` });
     const r = (await runTask(gen, 'who can I call?', { engine: leak })) as GenerateTaskResult;
     expect(r.text).toBe('Sure, call [REDACTED].');
     expect(r.explanation.safety).toEqual([expect.objectContaining({ stage: 'output', ruleId: 'pii-leak', entity: 'PII_LEAK', action: 'redact', spans: [[11, 22]] })]);
     const terms = parsePolicy({ version: 1, name: 'terms', rules: { 'blocked-terms': { options: { terms: ['wire the money'] } } } });
-    const e = await blocked(runTask(gen, 'what now?', { engine: new FakeEngine({ respond: () => 'Please wire the money today.' }), policy: terms }));
+    const b = (await runTask(gen, 'what now?', { engine: new FakeEngine({ respond: () => 'Please wire the money today.' }), policy: terms })) as GenerateTaskResult;
+    expect(b.text).toBe(''); // like /v1/chat/completions: an empty answer, finish_reason content_filter
+    expect(b.finishReason).toBe('content_filter');
+    expect(b.explanation.safety).toEqual([expect.objectContaining({ stage: 'output', ruleId: 'blocked-terms', action: 'block' })]);
+    const extractPack = validatePack({ id: 'x', version: '1.0.0', kind: 'extract', prompt: { template: '{{text}}' }, output: { schema: { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] } } });
+    const e = await blocked(runTask(extractPack, 'what now?', { engine: new FakeEngine({ respond: () => '{"a":"wire the money"}' }), policy: terms }));
     expect(e.ruleId).toBe('blocked-terms');
-    expect(e.param).toBe('text');
+    expect(e.param).toBe('data.a');
   });
 
   const nerPack = validatePack({ id: 'ner', version: '1.0.0', kind: 'ner', prompt: { template: '{{text}}\nEntities:' }, labels: ['PER', 'LOC', 'MISC'] });
