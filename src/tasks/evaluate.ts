@@ -189,7 +189,9 @@ export async function evaluateNer(pack: TaskPack, sentences: readonly ConllSente
     let entities: NerEntity[] = [];
     let error: string | undefined;
     try {
-      entities = ((await runTask(pack, s.tokens.join(' '), opts)) as NerResult).entities;
+      // evaluation measures the model, as the classify/multilabel/extract evaluations do: no safety masking
+      // unless the caller asks for it (a blocked sentence would otherwise stop the run)
+      entities = ((await runTask(pack, s.tokens.join(' '), { ...opts, safety: opts.safety ?? false })) as NerResult).entities;
     } catch (e) {
       if ((e as { code?: string }).code !== 'OUTPUT_VALIDATION') throw e;
       error = (e as Error).message;
