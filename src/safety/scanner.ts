@@ -152,7 +152,9 @@ export class SafetyScanner {
     const cache = new Map<string, unknown>();
     cache.set('prescan', pre);
     const special = view.special;
-    const ctx = input === undefined ? { stage, cache, special } : { stage, input: createView(input).text, cache, special };
+    const foldAt = view.foldAt;
+    const base = foldAt ? { stage, cache, special, foldAt } : { stage, cache, special };
+    const ctx = input === undefined ? base : { ...base, input: createView(input).text };
     for (const r of this.rules) {
       if (!r.stages.includes(stage)) continue;
       const found = r.raw ? r.scan(view.original, ctx) : this.mapBack(r.scan(view.text, ctx), view);

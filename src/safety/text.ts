@@ -88,6 +88,11 @@ export interface TextView {
    * rules that look only for such characters can skip the text.
    */
   readonly special: boolean;
+  /**
+   * Offsets in the original text of every FOLD_CHARS match (in order; pairs at their first code unit), when the
+   * text was folded character by character; undefined when it was not looked at (`special` false).
+   */
+  readonly foldAt?: readonly number[];
   toOriginal(start: number, end: number): [number, number];
 }
 
@@ -106,6 +111,7 @@ export function createView(text: string, special?: boolean): TextView {
   let viewLen = 0;
   // the FOLD_CHARS matches, found with a code-unit table (a third of the regex's time on CJK text)
   const table = foldTable();
+  const foldAt: number[] = [];
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -118,6 +124,7 @@ export function createView(text: string, special?: boolean): TextView {
       ch = text.slice(i, i + 2);
     } else ch = text[i]!;
     const at = i;
+    foldAt.push(at);
     i += ch.length - 1;
     const rep = foldChar(ch);
     if (rep === ch) continue;
@@ -129,10 +136,10 @@ export function createView(text: string, special?: boolean): TextView {
     if (rep.length !== ch.length) changedLength = true;
     last = at + ch.length;
   }
-  if (pieces.length === 0) return { original: text, text, folded: false, special: true, toOriginal: identity };
+  if (pieces.length === 0) return { original: text, text, folded: false, special: true, foldAt, toOriginal: identity };
   pieces.push(text.slice(last));
   const view = pieces.join('');
-  if (!changedLength) return { original: text, text: view, folded: true, special: true, toOriginal: identity };
+  if (!changedLength) return { original: text, text: view, folded: true, special: true, foldAt, toOriginal: identity };
   // Piecewise map: between anchors the offset delta is constant.
   const viewAt = new Int32Array(anchors.length / 2);
   const origAt = new Int32Array(anchors.length / 2);
@@ -161,6 +168,7 @@ export function createView(text: string, special?: boolean): TextView {
     text: view,
     folded: true,
     special: true,
+    foldAt,
     toOriginal: (start, end) => {
       const s = map(start, false);
       const e = Math.max(s, Math.min(text.length, map(end, true)));

@@ -54,6 +54,11 @@ export interface ScanContext {
    * shared test); rules that only look for those may then return at once. Undefined: unknown.
    */
   readonly special?: boolean;
+  /**
+   * Offsets in the ORIGINAL text of every character of the fold set (see TextView.foldAt), when the scanner has
+   * them: rules that only look for such characters (raw rules) can visit these instead of reading the text.
+   */
+  readonly foldAt?: readonly number[];
 }
 
 /**

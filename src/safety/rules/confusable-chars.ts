@@ -1,6 +1,23 @@
 import type { Finding, Rule, ScanContext } from '../types.js';
 
 const TRIGGER = /[\u0370-\u03FF\u0400-\u052F\uFF21-\uFF3A\uFF41-\uFF5A]|\uD835[\uDC00-\uDFFF]/g;
+/** A trigger letter at a given offset (all of them are in the fold set: ScanContext.foldAt lists their offsets). */
+const TRIGGER_AT = new RegExp(TRIGGER.source, 'y');
+
+/** Offsets of the trigger letters from `from` on: the next TRIGGER match, or with `foldAt` the next listed one. */
+function nextTrigger(text: string, from: number, foldAt: readonly number[] | undefined, k: { i: number }): number {
+  if (!foldAt) {
+    TRIGGER.lastIndex = from;
+    return TRIGGER.exec(text)?.index ?? -1;
+  }
+  for (; k.i < foldAt.length; k.i++) {
+    const at = foldAt[k.i]!;
+    if (at < from) continue;
+    TRIGGER_AT.lastIndex = at;
+    if (TRIGGER_AT.test(text)) return at;
+  }
+  return -1;
+}
 /** A word: a maximal run of Latin, Greek, Cyrillic, fullwidth and mathematical letters (sticky: read from a start). */
 const WORD = /(?:[A-Za-z\u0370-\u03FF\u0400-\u052F\uFF21-\uFF3A\uFF41-\uFF5A]|\uD835[\uDC00-\uDFFF])+/y;
 
@@ -40,12 +57,12 @@ export function createConfusableCharsRule(): Rule {
       const out: Finding[] = [];
       // only words with a Greek, Cyrillic, fullwidth or mathematical letter can be reported: find those letters,
       // then read the word around each (a word of plain Latin letters is neither mixed nor styled)
-      TRIGGER.lastIndex = 0;
-      for (let t = TRIGGER.exec(text); t !== null; t = TRIGGER.exec(text)) {
-        WORD.lastIndex = wordStart(text, t.index);
+      const k = { i: 0 };
+      for (let t = nextTrigger(text, 0, ctx?.foldAt, k); t >= 0; ) {
+        WORD.lastIndex = wordStart(text, t);
         const m = WORD.exec(text);
-        if (m === null) continue;
-        TRIGGER.lastIndex = m.index + m[0].length;
+        if (m === null) break;
+        t = nextTrigger(text, m.index + m[0].length, ctx?.foldAt, k);
         const w = m[0];
         const mixed = LATIN.test(w) && CYR_GREEK.test(w);
         const styled = STYLED.test(w);

@@ -7,6 +7,7 @@ import { resolvePolicy } from '../../../src/safety/policy.js';
 import { defaultPolicy } from '../../../src/safety/index.js';
 import { FOLD_CHARS, FOLD_CLASS, createView, foldChar } from '../../../src/safety/text.js';
 import { createConfusableCharsRule } from '../../../src/safety/rules/confusable-chars.js';
+import { createInvisibleCharsRule } from '../../../src/safety/rules/invisible-chars.js';
 
 // The fast paths must give exactly what the plain regex passes give.
 const KEYWORDS = ['忽略', '无视', '新的?指令', '从现在', '现在起', '<\\|', '你现在是', '你就是', '你好+吗'];
@@ -86,6 +87,18 @@ describe('fast paths are exact', () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }).map((a) => a.join('')), (text) => {
         expect(rule.scan(text, { stage: 'input' }).map((f) => [f.start, f.end, f.score])).toEqual(reference(text));
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it('invisible-chars and confusable-chars given the fold offsets find what a pass over the text finds', () => {
+    const rules = [createConfusableCharsRule(), createInvisibleCharsRule()];
+    const pieces = ['a', 'Z', 'ign', 'і', 'Α', 'ｉ', '\uD835\uDC1A', '\uD835', ' ', '中', '．', '\u200B', '\u200D', '\uFEFF', '\u202E', '\u00AD', '\uDB40\uDC41', '\uDB40', '\u2066'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }).map((a) => a.join('')), (text) => {
+        const v = createView(text, true);
+        for (const r of rules) expect(r.scan(text, { stage: 'input', special: true, foldAt: v.foldAt! })).toEqual(r.scan(text, { stage: 'input' }));
       }),
       { numRuns: 600 },
     );
