@@ -56,8 +56,9 @@ export interface SafetyService {
   scan(text: string, opts?: { policy?: string }): SafetyScanOutput | Promise<SafetyScanOutput>;
   mask(text: string, opts?: { policy?: string }): SafetyMaskOutput | Promise<SafetyMaskOutput>;
   /**
-   * Input/output safety for /v1/chat/completions and /v1/completions (mask the prompt, block, restore the answer).
-   * Optional: without it (or with `options.generationSafety: false`) those routes skip safety.
+   * Input/output safety for /v1/chat/completions and /v1/completions (mask the prompt, block, restore the answer),
+   * and input safety for zero-shot /v1/classify. Optional: without it (or with `options.generationSafety: false`)
+   * those routes skip safety.
    */
   guard?: GuardFactory;
 }
@@ -91,7 +92,8 @@ export interface AppOptions {
   adapterDirs?: string[];
   /**
    * Apply the safety policy (`safety.guard`) to /v1/chat/completions and /v1/completions: blocked prompts get a
-   * 400, PII is masked before the model sees it and restored in the answer where the policy allows. Default true.
+   * 400, PII is masked before the model sees it and restored in the answer where the policy allows. Also the input
+   * safety of zero-shot /v1/classify (`labels`, no task pack). Default true.
    */
   generationSafety?: boolean;
   /** Name of the model as listed by /v1/models (default: the model file's base name). */

@@ -88,7 +88,7 @@ export function register(program: Command): void {
     .option('--tasks <dir>', 'task pack directory')
     .option('--policy <file>', 'safety policy file')
     .option('--generation-safety', 'apply the safety policy to chat/completions prompts and answers (default on)')
-    .option('--no-generation-safety', 'do not apply the safety policy to chat/completions (task and /v1/safety routes still do)')
+    .option('--no-generation-safety', 'do not apply the safety policy to chat/completions and zero-shot /v1/classify (task and /v1/safety routes still do)')
     .option('--parallel <n>', 'concurrent request slots (default 4)', intArg('--parallel'))
     .option('--ctx <n>', 'KV cache size in tokens, shared by the slots (default 4096)', intArg('--ctx'))
     .option('--threads <n>', 'decode threads', intArg('--threads'))

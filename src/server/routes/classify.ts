@@ -1,12 +1,16 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { InvalidArgumentError, OnrampError } from '../../errors.js';
+import type { Context } from 'hono';
+import { InvalidArgumentError, OnrampError, SafetyBlockedError } from '../../errors.js';
 import type { ServerDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
+import { toHttpError } from '../errors.js';
+import type { GuardTraceEntry } from '../guard.js';
 import { newId } from '../openai.js';
 import { errorResponses, jsonBody, jsonOk, notFound } from '../schemas/common.js';
 import { ClassifyRequestSchema, ClassifyResponseSchema } from '../schemas/tasks.js';
 import { modelId, nowSeconds, requireEngine } from './util.js';
 import { countTaskFindings } from './tasks.js';
+import { countFindings } from './generation.js';
 
 const classifyRoute = createRoute({
   method: 'post',
@@ -50,6 +54,40 @@ export function labelProbs(result: unknown): LabelProbs | undefined {
   return fromPairs(r['scores']) ?? fromPairs(r['all']) ?? fromPairs(r['labels']);
 }
 
+/** A zero-shot input trace entry: `field` names the request field its spans index into (`input`, `input.N`, `prompt`). */
+export type ClassifyTraceEntry = Omit<GuardTraceEntry, 'message'> & { field: string };
+
+/** The texts a zero-shot request scores after input safety, and the trace (undefined when safety is off). */
+interface ZeroShotSafety {
+  inputs: string[];
+  prompt: string | undefined;
+  trace?: ClassifyTraceEntry[];
+}
+
+/**
+ * Input safety for zero-shot classification, as on /v1/chat/completions: the server's guard (its policy with the
+ * `routes['/v1/classify']` overrides) over every input and a custom `prompt`, unless `options.generationSafety` is
+ * false. Transform actions rewrite the scored text; a block answers the same 400 SAFETY_BLOCKED (never the value).
+ *
+ * @example
+ * const s = zeroShotSafety(c, deps, ['call 13812345678'], undefined, false) // { inputs: ['call <PHONE_1>'], ... }
+ */
+function zeroShotSafety(c: Context<AppEnv>, deps: ServerDeps, inputs: string[], prompt: string | undefined, many: boolean): ZeroShotSafety | Response {
+  const factory = deps.safety?.guard;
+  if (!factory || deps.options?.generationSafety === false) return { inputs, prompt };
+  const texts = prompt === undefined ? inputs : [...inputs, prompt];
+  const g = factory(texts, { route: '/v1/classify', messages: true });
+  const fieldOf = (i: number): string => (i >= inputs.length ? 'prompt' : many ? `input.${i}` : 'input');
+  const trace = g.trace.map(({ message, ...e }) => ({ ...e, field: fieldOf(message ?? 0) }));
+  countFindings(c, g.rules);
+  if (g.block) {
+    const { status, body } = toHttpError(new SafetyBlockedError(g.block.ruleId, g.block.reason, { param: fieldOf(g.block.message ?? 0) }));
+    c.var.logger?.info({ req: c.var.requestId, rule: g.block.ruleId, stage: 'input' }, 'classify input blocked by the safety policy');
+    return c.json({ ...body, explanation: { safety: trace } }, status as 400);
+  }
+  return { inputs: g.texts.slice(0, inputs.length), prompt: prompt === undefined ? undefined : g.texts[inputs.length], trace };
+}
+
 function argmax(xs: number[]): number {
   let best = 0;
   for (let i = 1; i < xs.length; i++) if ((xs[i] ?? -Infinity) > (xs[best] ?? -Infinity)) best = i;
@@ -58,7 +96,8 @@ function argmax(xs: number[]): number {
 
 /**
  * Registers POST /v1/classify. With `labels`, scores them zero-shot in one engine pass per input (real
- * probabilities, not sampled text); otherwise `model` names a classification task pack.
+ * probabilities, not sampled text), after the server's input safety (as chat; `explanation.safety` in the answer);
+ * otherwise `model` names a classification task pack (the task layer's safety).
  *
  * @example
  * // {"input": "great film", "labels": ["positive", "negative"]}
@@ -70,13 +109,17 @@ export function registerClassify(app: OpenAPIHono<AppEnv>, deps: ServerDeps): vo
     const inputs = typeof body.input === 'string' ? [body.input] : body.input;
     const data: { index: number; label: string; probs: number[]; num_classes: number }[] = [];
     let promptTokens = 0;
+    let safetyTrace: ClassifyTraceEntry[] | undefined;
     if (body.labels) {
       const engine = requireEngine(deps);
       const labels = body.labels;
       if (new Set(labels).size !== labels.length) throw new InvalidArgumentError('labels', 'labels must be unique');
-      const template = body.prompt ?? DEFAULT_PROMPT;
+      const safe = zeroShotSafety(c, deps, inputs, body.prompt, typeof body.input !== 'string');
+      if (safe instanceof Response) return safe as never;
+      safetyTrace = safe.trace;
+      const template = safe.prompt ?? DEFAULT_PROMPT;
       const results = await Promise.all(
-        inputs.map((input) => engine.score(template.replaceAll('{labels}', labels.join(', ')).replaceAll('{input}', input), labels.map((l) => ` ${l}`), { signal: c.var.signal })),
+        safe.inputs.map((input) => engine.score(template.replaceAll('{labels}', labels.join(', ')).replaceAll('{input}', input), labels.map((l) => ` ${l}`), { signal: c.var.signal })),
       );
       results.forEach((r, index) => {
         promptTokens += r.prefixTokens;
@@ -103,6 +146,7 @@ export function registerClassify(app: OpenAPIHono<AppEnv>, deps: ServerDeps): vo
         model: body.model ?? modelId(deps),
         data,
         usage: { prompt_tokens: promptTokens, total_tokens: promptTokens, completion_tokens: 0 },
+        ...(safetyTrace ? { explanation: { safety: safetyTrace } } : {}),
       },
       200,
     );

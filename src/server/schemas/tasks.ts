@@ -40,5 +40,7 @@ export const ClassifyResponseSchema = z
     model: z.string(),
     data: z.array(z.object({ index: z.number(), label: z.string(), probs: z.array(z.number()), num_classes: z.number() })),
     usage: z.object({ prompt_tokens: z.number(), total_tokens: z.number(), completion_tokens: z.number() }),
+    /** Zero-shot with the server's input safety: `{safety: [trace entries, stage input, field]}`. */
+    explanation: Anything.optional(),
   })
   .openapi('ClassifyResponse');
