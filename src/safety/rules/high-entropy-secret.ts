@@ -2,7 +2,6 @@ import { PatternRule } from '../pattern-rule.js';
 import { shannonEntropy } from '../validators.js';
 
 const KEYWORD = /(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|credentials?|bearer|密码|口令|密钥|令牌|秘钥)/;
-const PRECHECK = new RegExp(KEYWORD.source, 'i');
 
 /**
  * High-entropy strings right after a key word (password, secret, token, api key, bearer, 密码, 密钥…): the value
@@ -18,7 +17,8 @@ export function createHighEntropySecretRule(): PatternRule {
     version: '1',
     category: 'secret',
     entity: 'SECRET',
-    precheck: (t) => PRECHECK.test(t),
+    // no separate key-word precheck: the regex starts with the key words and fails as fast without one, and a
+    // precheck that finds one would be a second pass (natural zh/en text: 2.2 -> 1.7 ms/MB)
     patterns: [
       {
         regex: new RegExp(
