@@ -114,8 +114,10 @@ export function createView(text: string, special?: boolean): TextView {
   const foldAt: number[] = [];
   const n = text.length;
   for (let i = 0; i < n; i++) {
+    // most characters are not in the set: skip them in a tight loop
+    while (i < n && table[text.charCodeAt(i)] === 0) i++;
+    if (i >= n) break;
     const c = text.charCodeAt(i);
-    if (table[c] === 0) continue;
     let ch: string;
     if (c === 0xd835 || c === 0xdb40) {
       // only the pairs FOLD_CHARS lists: \uD835 + any low surrogate, \uDB40 + \uDC00-\uDC7F
