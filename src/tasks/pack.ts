@@ -123,6 +123,11 @@ export const TaskPackSchema = z
     }
     if (p.kind === 'extract' && !p.output.schema) ctx.addIssue({ code: 'custom', path: ['output', 'schema'], message: 'an extract pack needs an output JSON schema' });
     const c = p.input.chunking;
+    // extract/generate/summarize produce one answer for the whole text: chunk answers cannot be aggregated, so
+    // chunking there would only join the chunks back (silently bypassing input.maxTokens).
+    if (c && c.enabled && (p.kind === 'extract' || p.kind === 'generate' || p.kind === 'summarize')) {
+      ctx.addIssue({ code: 'custom', path: ['input', 'chunking'], message: `chunking is not supported for ${p.kind} packs (one answer per text): remove it or set enabled: false; long inputs are truncated to input.maxTokens` });
+    }
     const chunkMax = c?.maxTokens ?? p.input.maxTokens;
     if (c && c.overlapTokens >= chunkMax) ctx.addIssue({ code: 'custom', path: ['input', 'chunking', 'overlapTokens'], message: 'must be smaller than the chunk size' });
   });

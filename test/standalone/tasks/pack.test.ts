@@ -43,12 +43,24 @@ describe('pack validation', () => {
     [{ ...base, labels: [{ name: 'a', verbalizers: [] }, 'b'] }, 'labels[0].verbalizers'],
     [{ ...base, labels: ['a', 'a'] }, 'labels[1]'],
     [{ ...base, input: { chunking: { overlapTokens: 600 } } }, 'input.chunking.overlapTokens'],
+    [{ ...base, kind: 'extract', labels: undefined, output: { schema: { type: 'object' } }, input: { chunking: {} } }, 'input.chunking'],
+    [{ ...base, kind: 'summarize', labels: undefined, input: { chunking: { maxTokens: 64 } } }, 'input.chunking'],
+    [{ ...base, kind: 'generate', labels: undefined, input: { chunking: { enabled: true } } }, 'input.chunking'],
   ])('names the offending field (%#)', (doc, field) => {
     const e = configError(() => validatePack(doc, { file: '/x/pack.yaml' }));
     expect(e.field).toBe(field);
     expect(e.file).toBe('/x/pack.yaml');
     expect(e.message).toContain(field);
     expect(e.code).toBe('CONFIG');
+  });
+  it('allows chunking where chunk results aggregate, and a disabled chunking block for one-answer kinds', () => {
+    expect(validatePack({ ...base, input: { chunking: {} } }).input.chunking).toMatchObject({ enabled: true });
+    expect(validatePack({ ...base, kind: 'ner', input: { chunking: {} } }).input.chunking).toMatchObject({ enabled: true });
+    expect(validatePack({ ...base, kind: 'multilabel', input: { chunking: {} } }).input.chunking).toMatchObject({ enabled: true });
+    const off = validatePack({ ...base, kind: 'summarize', labels: undefined, input: { chunking: { enabled: false } } });
+    expect(off.input.chunking?.enabled).toBe(false);
+    const e = configError(() => validatePack({ ...base, kind: 'summarize', labels: undefined, input: { chunking: {} } }, { file: '/x/s.yaml' }));
+    expect(e.message).toMatch(/chunking is not supported for summarize/);
   });
   it('loads every built-in pack', () => {
     const reg = TaskRegistry.load(builtinTaskDir());
