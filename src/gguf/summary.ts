@@ -13,7 +13,10 @@ export interface GgufSummary {
   name: string | undefined;
   parameters: number;
   fileSize: number;
-  fileType: string | undefined;
+  /** `general.file_type`, else llama.cpp's guess from the tensor types; null for a file with neither. */
+  fileType: string | null;
+  /** True when `fileType` was inferred from the tensor types (no `general.file_type` key). */
+  fileTypeGuessed: boolean;
   contextLength: number | undefined;
   embeddingLength: number | undefined;
   blockCount: number | undefined;
@@ -66,7 +69,8 @@ export function summarizeGguf(file: GgufFile): GgufSummary {
     name: metaString(file, 'general.name'),
     parameters: parameterCount(file),
     fileSize: file.fileSize,
-    fileType: fileTypeName(file),
+    fileType: fileTypeName(file) ?? null,
+    fileTypeGuessed: metaNumber(file, 'general.file_type') === undefined && file.tensors.length > 0,
     contextLength: hp('context_length'),
     embeddingLength: hp('embedding_length'),
     blockCount: hp('block_count'),

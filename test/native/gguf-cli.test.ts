@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../cliHarness.js';
-import { readGguf } from '../../src/gguf/index.js';
+import { readGguf, summarizeGguf } from '../../src/gguf/index.js';
+import { Model } from '../../src/engine/Model.js';
+import { storiesPath } from '../model/helpers.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'onramp-gguf-cli-'));
 const p = (n: string): string => path.join(tmp, n);
@@ -36,6 +38,28 @@ describe('gguf CLI', () => {
     });
     expect(doc.tensors).toHaveLength(f.tensors.length);
     expect(doc.tensors[0]).toMatchObject({ name: 'token_embd.weight', type: 'F16', shape: [64, 300], offset: 0 });
+  });
+
+  it('inspect infers fileType from the tensor types when general.file_type is absent (stories260K), as Model.info does', async () => {
+    const f = await readGguf(storiesPath);
+    expect(f.metadata.has('general.file_type')).toBe(false);
+    const doc = JSON.parse((await cli(['inspect', storiesPath, '--json'])).out) as { fileType: unknown; fileTypeGuessed: unknown };
+    await using m = await Model.load(storiesPath);
+    expect(m.info.fileType).toBe('F32');
+    expect(doc).toMatchObject({ fileType: m.info.fileType, fileTypeGuessed: true });
+    expect((await cli(['inspect', storiesPath, '--no-tensors'])).out).toMatch(/file type\s+F32 \(guessed from tensor types\)/);
+  });
+
+  it('the fileType guess follows the most common tensor type (F16 model without general.file_type), null without tensors', async () => {
+    await cli(['make-model', '--shape', 'tiny', '--vocab', 'llama-spm', '--vocab-limit', '300', '--type', 'f16', '-o', p('h.gguf')]);
+    const f = await readGguf(p('h.gguf'));
+    expect(summarizeGguf(f)).toMatchObject({ fileType: 'F16', fileTypeGuessed: false });
+    f.metadata.delete('general.file_type');
+    // norms stay F32, the (more numerous) matrices are F16: llama.cpp guesses MOSTLY_F16
+    expect(f.tensors.filter((t) => t.typeName === 'F16').length).toBeGreaterThan(f.tensors.filter((t) => t.typeName === 'F32').length);
+    expect(summarizeGguf(f)).toMatchObject({ fileType: 'F16', fileTypeGuessed: true });
+    f.tensors.length = 0;
+    expect(summarizeGguf(f)).toMatchObject({ fileType: null, fileTypeGuessed: false });
   });
 
   it('inspect errors name the path; --devices lists the CPU', async () => {

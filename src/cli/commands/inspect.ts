@@ -45,7 +45,7 @@ export function formatSummary(s: GgufSummary, showTensors = true): string {
   row('GGUF version', s.version);
   row('architecture', s.architecture);
   row('name', s.name);
-  row('file type', s.fileType);
+  row('file type', s.fileType === null ? 'unknown' : s.fileTypeGuessed ? `${s.fileType} (guessed from tensor types)` : s.fileType);
   row('parameters', `${fmtParams(s.parameters)} (${s.parameters})`);
   row('file size', `${fmtBytes(s.fileSize)} (${s.fileSize} bytes)`);
   row('context length', s.contextLength);
