@@ -222,6 +222,7 @@ Napi::Value AddonLora::Dispose(const Napi::CallbackInfo &info) {
   disposed_ = true;
   std::shared_ptr<LoraHandle> h = std::move(handle_);
   handle_.reset();
+  model_.reset();  // a disposed adapter object must not keep the weights alive until GC (a load worker has its own copy)
   if (!h) {
     auto d = Napi::Promise::Deferred::New(env);
     d.Resolve(env.Undefined());

@@ -22,6 +22,8 @@ export interface LoraBase {
 }
 
 const shared = new WeakMap<AddonModel, LoraRegistry>();
+/** Every live registry per model, so disposing the model disposes its adapters (see `disposeAllOf`). */
+const live = new WeakMap<AddonModel, Set<LoraRegistry>>();
 
 /** One registered adapter, as `list()` reports it. */
 export interface LoraAdapterInfo {
@@ -90,10 +92,40 @@ export class LoraRegistry {
   readonly #loading = new Set<string>();
   readonly #draining = new Set<Entry>();
   #baseFile: Promise<GgufFile> | undefined;
+  #native: AddonModel | undefined;
   #disposed = false;
 
   constructor(base: LoraBase) {
     this.#base = base;
+    let native: AddonModel;
+    try {
+      native = base.native;
+    } catch {
+      this.#disposed = true; // built on a disposed model: every use throws DisposedError
+      return;
+    }
+    let set = live.get(native);
+    if (!set) live.set(native, (set = new Set()));
+    set.add(this);
+    this.#native = native;
+  }
+
+  /**
+   * Disposes every registry built on `native` (what `Model.dispose()` calls before freeing the weights, so no
+   * adapter keeps the model alive until GC). Resolves when every idle adapter is freed; adapters still used by a
+   * running request are freed when it ends. Idempotent.
+   *
+   * @example
+   * await LoraRegistry.disposeAllOf(model.native)
+   */
+  static async disposeAllOf(native: AddonModel): Promise<void> {
+    const set = live.get(native);
+    if (!set) return;
+    live.delete(native);
+    shared.delete(native);
+    const errors: unknown[] = [];
+    for (const r of set) await r.dispose().catch((e: unknown) => errors.push(e));
+    if (errors.length > 0) throw errors[0];
   }
 
   /**
@@ -287,6 +319,12 @@ export class LoraRegistry {
    */
   async dispose(): Promise<void> {
     this.#disposed = true;
+    if (this.#native) live.get(this.#native)?.delete(this);
     for (const name of [...this.#entries.keys()]) await this.unload(name);
+  }
+
+  /** True once `dispose()` ran (directly or through `Model.dispose()`): loads and selections throw DisposedError. */
+  get disposed(): boolean {
+    return this.#disposed;
   }
 }

@@ -3,6 +3,7 @@ import type { AddonModel, AddonModelOptions } from '../native/AddonTypes.js';
 import { loadBinding } from '../native/loadBinding.js';
 import { captureStack, fromNative } from '../native/rewrap.js';
 import { preflightModel } from './fileCheck.js';
+import { LoraRegistry } from './LoraRegistry.js';
 import { ftypeName } from './quantize.js';
 import type { ChatMessage, ModelInfo } from './types.js';
 
@@ -93,6 +94,7 @@ export class Model implements AsyncDisposable {
   /** Every GGUF metadata key llama.cpp kept, values as strings (arrays are summarised by llama.cpp). */
   readonly metadata: Readonly<Record<string, string>>;
   #native: AddonModel | undefined;
+  #disposing: Promise<void> | undefined;
 
   private constructor(path: string, native: AddonModel, fileSize: number) {
     this.path = path;
@@ -227,16 +229,26 @@ export class Model implements AsyncDisposable {
   }
 
   /**
-   * Frees the model's native memory now (weights stay alive only while a context built on them exists).
-   * Safe to call more than once.
+   * Frees the model's native memory now (weights stay alive only while a context built on them exists), and
+   * disposes its LoRA adapters (`LoraRegistry.of(model)` and every registry built on it): idle adapters are freed
+   * at once, adapters of running requests when those end. Safe to call more than once.
    *
    * @example
    * await model.dispose()
    */
   async dispose(): Promise<void> {
     const n = this.#native;
-    this.#native = undefined;
-    n?.dispose();
+    if (!n) return this.#disposing;
+    this.#native = undefined; // step 1: every use from now on throws DisposedError
+    this.#disposing = (async () => {
+      // step 2: free the adapters first (each native adapter holds the weights), then the model's own reference
+      try {
+        await LoraRegistry.disposeAllOf(n);
+      } finally {
+        n.dispose();
+      }
+    })();
+    return this.#disposing;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

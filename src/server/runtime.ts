@@ -41,6 +41,7 @@ export async function openRuntime(cfg: ServeConfig, logger?: Logger): Promise<Ru
   const t0 = performance.now();
   const model = await Model.load(modelPath);
   let engine: Engine | undefined;
+  let loras: LoraRegistry | undefined;
   try {
     engine = await Engine.create(model, {
       parallel: cfg.parallel,
@@ -48,21 +49,22 @@ export async function openRuntime(cfg: ServeConfig, logger?: Logger): Promise<Ru
       queueSize: cfg.queue,
       ...(cfg.threads === undefined ? {} : { threads: cfg.threads }),
     });
-    const loras = LoraRegistry.of(model);
+    loras = LoraRegistry.of(model);
     for (const l of cfg.lora) await loras.load(l.name, l.path, l.scale === undefined ? {} : { scale: l.scale });
     logger?.info(
       { model: synthetic ? 'synthetic' : modelPath, architecture: engine.modelInfo.architecture, parameters: engine.modelInfo.parameters, ms: Math.round(performance.now() - t0), loras: cfg.lora.length },
       'model loaded',
     );
     const adapters: AdapterService = {
-      list: () => loras.list().map((a) => ({ name: a.name, path: a.path, scale: a.scale })),
+      list: () => registry.list().map((a) => ({ name: a.name, path: a.path, scale: a.scale })),
       load: async (name, path, scale) => {
-        const a = await loras.load(name, path, { scale });
+        const a = await registry.load(name, path, { scale });
         return { name: a.name, path: a.path, scale: a.scale };
       },
-      unload: (name) => loras.unload(name),
+      unload: (name) => registry.unload(name),
     };
     const live = engine;
+    const registry = loras;
     return {
       engine: live,
       adapters,
@@ -71,12 +73,14 @@ export async function openRuntime(cfg: ServeConfig, logger?: Logger): Promise<Ru
       adapterDirs: [...cfg.adapterDirs, ...cfg.lora.map((l) => dirname(l.path))],
       async dispose() {
         await live.dispose();
-        await loras.dispose();
+        await registry.dispose();
         await model.dispose();
       },
     };
   } catch (e) {
+    // a failed --lora must not leave the adapters loaded before it (each holds the weights) behind
     await engine?.dispose();
+    await loras?.dispose();
     await model.dispose();
     throw e;
   }

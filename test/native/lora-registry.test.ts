@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Model } from '../../src/engine/Model.js';
 import { LoraRegistry } from '../../src/engine/LoraRegistry.js';
-import { ConflictError, FileError, InvalidArgumentError, LoraInvalidError, LoraMismatchError, NotFoundError, OnrampError } from '../../src/errors.js';
+import { ConflictError, DisposedError, FileError, InvalidArgumentError, LoraInvalidError, LoraMismatchError, NotFoundError, OnrampError } from '../../src/errors.js';
 import { makeSyntheticModel } from '../../src/gguf/synthetic.js';
 import { readGguf } from '../../src/gguf/reader.js';
 import { ggufMutants } from '../../src/gguf/mutate.js';
@@ -121,6 +121,47 @@ describe('LoraRegistry', () => {
     l.release();
     await reg.unload('plain');
     await reg.unload('al');
+  });
+});
+
+describe('Model.dispose frees the adapters', () => {
+  it('disposes LoraRegistry.of(model) and every registry built on it; their adapters throw DisposedError', async () => {
+    const m = await Model.load(basePath);
+    const shared = LoraRegistry.of(m);
+    const own = new LoraRegistry(m);
+    await shared.load('s', adapterA);
+    await own.load('o', adapterA);
+    await own.load('busy', adapterA);
+    const lease = own.acquire([{ name: 'busy' }]); // a request still running when the model goes
+    const first = m.dispose();
+    expect(m.disposed).toBe(true); // step 1 is synchronous
+    const second = m.dispose(); // idempotent: same work, no second free
+    await Promise.all([first, second]);
+    for (const r of [shared, own]) {
+      expect(r.disposed).toBe(true);
+      expect(r.list()).toEqual([]);
+      expect(r.size).toBe(0);
+      expect(() => r.acquire([{ name: 's' }])).toThrow(DisposedError);
+      await expect(r.load('again', adapterA)).rejects.toBeInstanceOf(DisposedError);
+    }
+    expect(() => LoraRegistry.of(m)).toThrow(DisposedError);
+    // the running request keeps its adapter until it ends, then it is freed
+    let drained = false;
+    const d = own.drained().then(() => (drained = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(drained).toBe(false);
+    lease.release();
+    await d;
+    expect(drained).toBe(true);
+    await m.dispose();
+  });
+
+  it('a registry made on a disposed model is disposed', async () => {
+    const m = await Model.load(basePath);
+    await m.dispose();
+    const r = new LoraRegistry(m);
+    expect(r.disposed).toBe(true);
+    await expect(r.load('x', adapterA)).rejects.toBeInstanceOf(DisposedError);
   });
 });
 
