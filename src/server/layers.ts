@@ -85,18 +85,37 @@ export function safetyService(policy: SafetyPolicy | undefined): SafetyService {
 /**
  * Builds the task and safety services for `onramp serve` from `--tasks` (default: the packs shipped in
  * models/tasks) and `--policy` (default: the built-in policy). The policy also guards task runs whose pack names
- * no `safety` policy of its own.
+ * no `safety` policy of its own. A `--tasks` folder is watched (`watch`, default on when `tasks` is given): an
+ * edited, added or removed pack is picked up after the registry's debounce (`debounceMs`, default 200 ms), logged as
+ * `task packs reloaded`; requests already holding a pack finish with it, and a file that became invalid keeps
+ * its last good version. `registry` is returned so an embedding app can `close()` the watcher.
  *
  * @example
- * const { tasks, safety } = loadOptionalLayers({ tasks: 'models/tasks' }, { engine }, log)
+ * const { tasks, safety, registry } = loadOptionalLayers({ tasks: 'models/tasks' }, { engine }, log)
+ * registry?.close()
  */
-export function loadOptionalLayers(cfg: { tasks?: string | undefined; policy?: string | undefined }, rt: { engine?: EngineLike }, log?: Logger): { tasks?: TaskService; safety: SafetyService } {
+export function loadOptionalLayers(
+  cfg: { tasks?: string | undefined; policy?: string | undefined; watch?: boolean | undefined; debounceMs?: number | undefined },
+  rt: { engine?: EngineLike },
+  log?: Logger,
+): { tasks?: TaskService; safety: SafetyService; registry?: TaskRegistry } {
   const policy = cfg.policy ? loadPolicy(cfg.policy) : undefined;
   const safety = safetyService(policy);
   const dir = cfg.tasks ?? builtinTaskDir();
   if (!cfg.tasks && !existsSync(dir)) return { safety };
-  const registry = TaskRegistry.load(dir);
+  const watch = cfg.watch ?? cfg.tasks !== undefined;
+  let reloading = false;
+  const registry = TaskRegistry.load(dir, {
+    watch,
+    ...(cfg.debounceMs === undefined ? {} : { debounceMs: cfg.debounceMs }),
+    onReload: (info) => {
+      if (!reloading) return; // the initial load is logged below
+      for (const e of info.errors) log?.warn({ code: e.code, file: e.file, field: e.field }, 'task pack skipped');
+      log?.info({ tasks: info.tasks, errors: info.errors.length, dir: registry.dir }, 'task packs reloaded');
+    },
+  });
   for (const e of registry.errors()) log?.warn({ code: e.code, file: e.file, field: e.field }, 'task pack skipped');
-  log?.info({ tasks: registry.list().length, dir }, 'task packs loaded');
-  return { tasks: taskService(registry, rt.engine, { policy }), safety };
+  log?.info({ tasks: registry.list().length, dir, watch }, 'task packs loaded');
+  reloading = true;
+  return { tasks: taskService(registry, rt.engine, { policy }), safety, registry };
 }
