@@ -130,7 +130,8 @@ export function inspectLoraFile(file: GgufFile): LoraFileInfo {
 
 /**
  * Checks an adapter against the base model it is about to be applied to: same architecture, every target tensor
- * present in the base, every shape compatible (the checks llama.cpp makes, plus 2-D base weights).
+ * present in the base, every shape compatible (the checks llama.cpp makes, plus: the base weight is a 2-D matrix,
+ * since llama.cpp would silently ignore a delta on a vector such as a norm weight).
  * Throws `LoraMismatchError` with `field` 'architecture', 'tensor' or 'shape'.
  *
  * @example
@@ -148,8 +149,9 @@ export function checkLoraAgainstBase(info: LoraFileInfo, base: GgufFile): void {
   for (const t of info.targets) {
     const w = byName.get(t.tensor);
     if (!w) throw new LoraMismatchError('tensor', `tensor '${t.tensor}' does not exist in the model (wrong base model?)`, { tensor: t.tensor });
-    if (w.shape.length > 2 && w.shape.slice(2).some((d) => d !== 1)) {
-      throw new LoraMismatchError('shape', `tensor '${t.tensor}' of the model is ${w.shape.length}-D; only 2-D weights can be adapted`, { tensor: t.tensor });
+    if ((w.shape.length > 2 && w.shape.slice(2).some((d) => d !== 1)) || w.shape.length < 2 || w.shape[1] === 1) {
+      // llama.cpp applies adapters to matrix multiplications only: a delta on a vector (a norm) would be ignored silently
+      throw new LoraMismatchError('shape', `tensor '${t.tensor}' of the model is [${w.shape.join(', ')}]; only 2-D weight matrices can be adapted`, { tensor: t.tensor, model: w.shape });
     }
     const [n0, n1] = [w.shape[0] ?? 1, w.shape[1] ?? 1];
     const embd = t.tensor.endsWith('token_embd.weight');
