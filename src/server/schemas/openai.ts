@@ -46,7 +46,7 @@ const sampling = {
   seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
   stop: Stop,
   stream: z.boolean().nullable().optional(),
-  stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
+  stream_options: z.object({ include_usage: z.boolean().optional(), include_obfuscation: z.boolean().optional() }).nullable().optional(),
   n: z.literal(1, { error: 'only n=1 is supported' }).nullable().optional(),
   user: z.string().max(256).optional(),
   lora: LoraSelect.optional(),
@@ -54,9 +54,29 @@ const sampling = {
   ignore_eos: z.boolean().optional(),
 };
 
+/**
+ * OpenAI request fields that unchanged OpenAI SDK apps send and that do not change what a local model generates:
+ * type-checked, then ignored (storage, billing tier, tracing, prompt-cache and abuse-monitoring hints; tool-call
+ * parallelism without tools; the reasoning and verbosity hints of reasoning models; a text-only `modalities`).
+ * Every other unknown field is still rejected with a 400 naming it (`tools`, `audio`, `functions`, ...).
+ */
+export const IGNORED_OPENAI_FIELDS = ['store', 'metadata', 'parallel_tool_calls', 'service_tier', 'prompt_cache_key', 'safety_identifier', 'reasoning_effort', 'verbosity', 'modalities'] as const;
+const ignored = {
+  store: z.boolean().nullable().optional(),
+  metadata: z.record(z.string().max(64), z.string().max(512)).nullable().optional(),
+  parallel_tool_calls: z.boolean().nullable().optional(),
+  service_tier: z.string().max(64).nullable().optional(),
+  prompt_cache_key: z.string().max(1024).nullable().optional(),
+  safety_identifier: z.string().max(256).nullable().optional(),
+  reasoning_effort: z.string().max(32).nullable().optional(),
+  verbosity: z.enum(['low', 'medium', 'high']).nullable().optional(),
+  modalities: z.array(z.literal('text', { error: 'only the text modality is supported' })).max(1).nullable().optional(),
+} satisfies Record<(typeof IGNORED_OPENAI_FIELDS)[number], z.ZodType>;
+
 export const ChatRequestSchema = z
   .strictObject({
     ...sampling,
+    ...ignored,
     messages: z.array(ChatMessageSchema).min(1, 'messages must not be empty').max(4096),
     max_completion_tokens: int(1, MAX_TOKENS).nullable().optional(),
     logprobs: z.boolean().nullable().optional(),
@@ -69,6 +89,7 @@ export type ChatRequest = z.infer<typeof ChatRequestSchema>;
 export const CompletionRequestSchema = z
   .strictObject({
     ...sampling,
+    ...ignored,
     prompt: z.union([z.string(), z.array(z.string()).min(1).max(1, 'only one prompt per request'), z.array(z.number().int().min(0).max(2 ** 31)).min(1).max(MAX_TOKENS)]),
     logprobs: int(0, 20).nullable().optional(),
     echo: z.literal(false, { error: 'echo is not supported' }).nullable().optional(),
