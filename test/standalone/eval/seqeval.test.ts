@@ -57,6 +57,31 @@ describe('seqeval default mode', () => {
     expect(s.microAvg.f1).toBeCloseTo(2 / 3, 12);
     expect(s.macroAvg).toEqual({ precision: 0.5, recall: 0.5, f1: 0.5, support: 2 });
   });
+  it("reproduces seqeval's documented strict-mode example (README: B-NP I-NP O vs I-NP I-NP O)", () => {
+    const t = [['B-NP', 'I-NP', 'O']];
+    const p = [['I-NP', 'I-NP', 'O']];
+    const table = (v: string) =>
+      [
+        '              precision    recall  f1-score   support',
+        '',
+        `          NP       ${v}      ${v}      ${v}         1`,
+        '',
+        `   micro avg       ${v}      ${v}      ${v}         1`,
+        `   macro avg       ${v}      ${v}      ${v}         1`,
+        `weighted avg       ${v}      ${v}      ${v}         1`,
+        '',
+      ].join('\n');
+    // Default (conlleval-like): a leading I- starts the chunk, so the prediction matches.
+    const lenient = entityReport(t, p);
+    expect(lenient.text).toBe(table('1.00'));
+    expect(lenient.labels).toEqual([{ label: 'NP', precision: 1, recall: 1, f1: 1, support: 1 }]);
+    // mode='strict', scheme=IOB2: a chunk must start with B-, so nothing is predicted.
+    expect(getEntitiesStrictIob2(p)).toEqual([]);
+    const strict = entityReport(t, p, { mode: 'strict' });
+    expect(strict.text).toBe(table('0.00'));
+    expect(strict.labels).toEqual([{ label: 'NP', precision: 0, recall: 0, f1: 0, support: 1 }]);
+    expect(strict.microAvg).toEqual({ precision: 0, recall: 0, f1: 0, support: 1 });
+  });
   it('zero division: a type that is only predicted', () => {
     const warn = entityReport([['O', 'O']], [['B-X', 'O']]);
     expect(warn.labels[0]).toEqual({ label: 'X', precision: 0, recall: 0, f1: 0, support: 0 });
