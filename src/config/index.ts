@@ -70,6 +70,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServeConfig
   if ((v = get('ADAPTER_DIRS'))) out.adapterDirs = list(v);
   if ((v = get('TASKS'))) out.tasks = v;
   if ((v = get('POLICY'))) out.policy = v;
+  if ((v = get('NER_TASK'))) out.nerTask = v;
   if ((v = get('GENERATION_SAFETY'))) out.generationSafety = bool(v, 'ONRAMP_GENERATION_SAFETY');
   if ((v = get('PARALLEL'))) out.parallel = int(v, 'ONRAMP_PARALLEL');
   if ((v = get('CTX'))) out.ctx = int(v, 'ONRAMP_CTX');

@@ -20,6 +20,8 @@ export const ServeConfigSchema = z.strictObject({
   adapterDirs: z.array(z.string()).default([]),
   tasks: z.string().min(1).optional(),
   policy: z.string().min(1).optional(),
+  /** NER task pack (id or file) behind a policy's `ner-entities` rule (default: the built-in `ner`). */
+  nerTask: z.string().min(1).optional(),
   /** Apply the safety policy to /v1/chat/completions and /v1/completions (mask, block, restore). Default on. */
   generationSafety: z.boolean().default(true),
   parallel: z.number().int().min(1).max(256).default(4),

@@ -4,7 +4,7 @@
  */
 export { scan, scanAsync, mask, maskAsync, restore, checkInput, checkOutput, compilePolicy, throwIfBlocked } from './api.js';
 export type { PolicyInput, PolicySelector, MaskResult, OutputCheck } from './api.js';
-export { loadPolicy, parsePolicy, resolvePolicy, defaultPolicy, SafetyPolicySchema } from './policy.js';
+export { loadPolicy, parsePolicy, resolvePolicy, defaultPolicy, SafetyPolicySchema, policyEnablesRule, withoutRules } from './policy.js';
 export type { SafetyPolicy, PolicyOverrides, RuleConfig, EntityConfig, ResolvedPolicy } from './policy.js';
 export { SafetyScanner } from './scanner.js';
 export type { CompileOptions } from './scanner.js';

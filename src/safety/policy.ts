@@ -178,3 +178,36 @@ export function resolvePolicy(policy: SafetyPolicy, opts: { task?: string; route
 export function defaultPolicy(): SafetyPolicy {
   return parsePolicy(DEFAULT_POLICY, 'builtin:default');
 }
+
+const sections = (p: SafetyPolicy): PolicyOverrides[] => [p, ...Object.values(p.tasks ?? {}), ...Object.values(p.routes ?? {})];
+
+/**
+ * True when a rule is enabled anywhere in a policy: in its base rules or in a task or route override (a rule
+ * listed without `enabled: false` is on). Used to decide whether a hook (NER) must be provided.
+ *
+ * @example
+ * policyEnablesRule(parsePolicy({ version: 1, name: 'p', routes: { '/v1/safety/scan': { rules: { 'ner-entities': {} } } } }), 'ner-entities') // true
+ */
+export function policyEnablesRule(policy: SafetyPolicy | undefined, id: string): boolean {
+  return sections(policy ?? defaultPolicy()).some((o) => o.rules?.[id] !== undefined && o.rules[id]!.enabled !== false);
+}
+
+/**
+ * A copy of a policy with rules turned off everywhere (base, every task and route override that lists them), for
+ * the synchronous stages that cannot run an async rule such as `ner-entities`.
+ *
+ * @example
+ * compilePolicy(withoutRules(policyWithNer, ['ner-entities'])) // no NER hook needed
+ */
+export function withoutRules(policy: SafetyPolicy, ids: readonly string[]): SafetyPolicy {
+  const off = (o: PolicyOverrides): PolicyOverrides => {
+    if (!o.rules || !ids.some((id) => o.rules![id] !== undefined)) return o;
+    const rules = { ...o.rules };
+    for (const id of ids) if (rules[id] !== undefined) rules[id] = { ...rules[id], enabled: false };
+    return { ...o, rules };
+  };
+  const map = (r: Record<string, PolicyOverrides> | undefined) => (r ? Object.fromEntries(Object.entries(r).map(([k, o]) => [k, off(o)])) : undefined);
+  const tasks = map(policy.tasks);
+  const routes = map(policy.routes);
+  return { ...policy, ...off(policy), ...(tasks ? { tasks } : {}), ...(routes ? { routes } : {}) };
+}

@@ -25,6 +25,7 @@ interface ServeFlags {
   adapterDir?: string[];
   tasks?: string;
   policy?: string;
+  nerTask?: string;
   generationSafety?: boolean;
   parallel?: number;
   ctx?: number;
@@ -51,6 +52,7 @@ function toConfigInput(f: ServeFlags): ServeConfigInput {
   if (f.adapterDir?.length) out.adapterDirs = f.adapterDir;
   if (f.tasks !== undefined) out.tasks = f.tasks;
   if (f.policy !== undefined) out.policy = f.policy;
+  if (f.nerTask !== undefined) out.nerTask = f.nerTask;
   if (f.generationSafety !== undefined) out.generationSafety = f.generationSafety;
   if (f.parallel !== undefined) out.parallel = f.parallel;
   if (f.ctx !== undefined) out.ctx = f.ctx;
@@ -87,6 +89,7 @@ export function register(program: Command): void {
     .option('--adapter-dir <dir>', 'directory adapters may be loaded from over HTTP (repeatable)', collect)
     .option('--tasks <dir>', 'task pack directory')
     .option('--policy <file>', 'safety policy file')
+    .option('--ner-task <pack>', 'NER task pack (id or file) behind a policy\'s ner-entities rule on /v1/safety/scan and /mask (default: ner)')
     .option('--generation-safety', 'apply the safety policy to chat/completions prompts and answers (default on)')
     .option('--no-generation-safety', 'do not apply the safety policy to chat/completions and zero-shot /v1/classify (task and /v1/safety routes still do)')
     .option('--parallel <n>', 'concurrent request slots (default 4)', intArg('--parallel'))
