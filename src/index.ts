@@ -76,3 +76,6 @@ export { loadPolicyRef, resolvePolicyRef, builtinPolicyDir, builtinPolicyNames, 
 export { premappedInput } from './tasks/prepare.js';
 export type { TaskSafetyTraceEntry } from './tasks/types.js';
 export { taskClassifier } from './apps/classifiers.js';
+export { nerHookFromTask, type NerHookOptions } from './apps/nerHook.js';
+export { serverNerHook } from './server/nerSafety.js';
+export { policyEnablesRule, withoutRules } from './safety/policy.js';
