@@ -6,7 +6,7 @@
 import { aggregate } from '../../preprocess/truncate.js';
 import { baseExplanation, prepareInput, renderPrompt } from '../prepare.js';
 import { scoreLabels } from '../scoring.js';
-import { headFor } from '../head.js';
+import { headProbabilities } from '../head.js';
 import type { TaskPack } from '../pack.js';
 import type { MultilabelResult, RunTaskOptions, TaskInput } from '../types.js';
 
@@ -19,29 +19,26 @@ import type { MultilabelResult, RunTaskOptions, TaskInput } from '../types.js';
  */
 export async function multilabel(pack: TaskPack, input: TaskInput, opts: RunTaskOptions): Promise<MultilabelResult> {
   const t0 = performance.now();
-  const prep = prepareInput(pack, input, opts.engine);
-  const explanation = baseExplanation(pack, prep);
+  // A head (pack `head` or opts.head) replaces prompt scoring: every pack label must be one of the head's labels
+  // (ConfigError otherwise, as classify), and `explain` asks the head which words mattered.
+  const viaHead = await headProbabilities(pack, input, opts);
+  const prep = viaHead ? undefined : prepareInput(pack, input, opts.engine);
+  const explanation = viaHead ? viaHead.explanation : baseExplanation(pack, prep!);
   const T = opts.temperature ?? pack.scoring.temperature;
   let pYes: number[];
-  const head = await headFor(pack, opts);
-  if (head) {
-    const t1 = performance.now();
-    const [pred] = await head.predict([prep.pieces.map((p) => p.text).join(' ')], opts.signal ? { signal: opts.signal } : {});
-    explanation.timings.engineMs = performance.now() - t1;
-    const by = new Map(pred && 'scores' in pred ? pred.scores.map((s) => [s.label, s.score]) : []);
-    pYes = pack.labels.map((l) => by.get(l.name) ?? 0);
-    explanation.scorer = 'head';
+  if (viaHead) {
+    pYes = viaHead.probs;
   } else {
     const yesNo = [
       { name: 'yes', description: '', verbalizers: [pack.scoring.yes] },
       { name: 'no', description: '', verbalizers: [pack.scoring.no] },
     ];
     const perChunk: number[][] = [];
-    for (const piece of prep.pieces) {
+    for (const piece of prep!.pieces) {
       const t1 = performance.now();
       const scored = await Promise.all(
         pack.labels.map((l) =>
-          scoreLabels(opts.engine, renderPrompt(pack, piece.text, { ...prep.fields, label: l.name, label_words: l.name.replace(/[_-]+/g, ' '), label_description: l.description || l.name }, opts.engine), yesNo, {
+          scoreLabels(opts.engine, renderPrompt(pack, piece.text, { ...prep!.fields, label: l.name, label_words: l.name.replace(/[_-]+/g, ' '), label_description: l.description || l.name }, opts.engine), yesNo, {
             normalization: pack.scoring.normalization,
             temperature: T,
             ...(opts.signal ? { signal: opts.signal } : {}),
