@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadServeConfig } from '../../../src/config/index.js';
 import { ConfigError, InvalidArgumentError } from '../../../src/errors.js';
 import { createApp } from '../../../src/server/app.js';
 import { loadOptionalLayers } from '../../../src/server/layers.js';
@@ -75,5 +76,11 @@ describe('serve --policy with ner-entities', () => {
     expect(e).toBeInstanceOf(ConfigError);
     expect((e as ConfigError).field).toBe('rules.ner-entities');
     expect((e as Error).message).toMatch(/no model is loaded/);
+  });
+
+  it('nerTask comes from --ner-task, ONRAMP_NER_TASK or the config file (flag wins)', async () => {
+    expect((await loadServeConfig({ env: { ONRAMP_NER_TASK: 'names' } })).nerTask).toBe('names');
+    expect((await loadServeConfig({ env: { ONRAMP_NER_TASK: 'names' }, flags: { nerTask: 'ner-social' } })).nerTask).toBe('ner-social');
+    expect((await loadServeConfig({ env: {} })).nerTask).toBeUndefined();
   });
 });
