@@ -79,3 +79,4 @@ export { taskClassifier } from './apps/classifiers.js';
 export { nerHookFromTask, type NerHookOptions } from './apps/nerHook.js';
 export { serverNerHook } from './server/nerSafety.js';
 export { policyEnablesRule, withoutRules } from './safety/policy.js';
+export type { ReportZeroDivision } from './eval/classificationReport.js';

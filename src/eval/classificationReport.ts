@@ -1,12 +1,18 @@
 /**
  * scikit-learn's `classification_report` and `precision_recall_fscore_support`, number for number and
  * character for character (sklearn ≥ 1.3 semantics: F1 = 2·tp / (true + pred), zero_division on an empty
- * denominator; "warn" acts as 0 and records a warning).
+ * denominator; "warn" acts as 0 and records a warning; NaN leaves the undefined score out of the averages).
  */
 import { InvalidArgumentError } from '../errors.js';
 import { padLeft, pyFixed } from './format.js';
 
 export type ZeroDivision = 'warn' | 0 | 1;
+/**
+ * classificationReport's zero_division: {@link ZeroDivision} or, as in scikit-learn ≥ 1.3, NaN (`NaN` or `'nan'`):
+ * an undefined score is NaN (printed `nan`), raises no warning and is left out of the macro, weighted and samples
+ * averages. Any other number is an InvalidArgumentError.
+ */
+export type ReportZeroDivision = ZeroDivision | 'nan' | number;
 export type Label = string | number;
 
 /** Scores of one row (a label or an average). */
@@ -45,7 +51,7 @@ export interface ReportOptions {
   /** Display names for `labels`. */
   targetNames?: readonly string[];
   digits?: number;
-  zeroDivision?: ZeroDivision;
+  zeroDivision?: ReportZeroDivision;
 }
 
 /** Counts behind precision/recall/F1 for one row. */
@@ -55,8 +61,15 @@ export interface Counts {
   true: number;
 }
 
-function zd(z: ZeroDivision): number {
+function zd(z: ReportZeroDivision): number {
+  if (z === 'nan' || Number.isNaN(z)) return NaN;
   return z === 1 ? 1 : 0;
+}
+
+/** Rejects a zero_division sklearn would reject (anything but "warn", 0, 1 and NaN). */
+function checkZeroDivision(z: ReportZeroDivision): void {
+  if (z === 'warn' || z === 'nan' || z === 0 || z === 1 || Number.isNaN(z)) return;
+  throw new InvalidArgumentError('zeroDivision', `must be "warn", 0, 1 or NaN, got ${JSON.stringify(z)}`);
 }
 
 /**
@@ -65,7 +78,7 @@ function zd(z: ZeroDivision): number {
  * @example
  * prfFromCounts({ tp: 1, pred: 2, true: 1 }, 'warn') // { precision: 0.5, recall: 1, f1: 0.6666… }
  */
-export function prfFromCounts(c: Counts, zero: ZeroDivision, warnings?: string[], name = ''): { precision: number; recall: number; f1: number } {
+export function prfFromCounts(c: Counts, zero: ReportZeroDivision, warnings?: string[], name = ''): { precision: number; recall: number; f1: number } {
   const precision = c.pred === 0 ? zd(zero) : c.tp / c.pred;
   const recall = c.true === 0 ? zd(zero) : c.tp / c.true;
   const denom = c.true + c.pred;
@@ -77,14 +90,17 @@ export function prfFromCounts(c: Counts, zero: ZeroDivision, warnings?: string[]
   return { precision, recall, f1 };
 }
 
+/** sklearn's `_nanaverage`: NaN values are left out; weights that sum to 0 are ignored; all NaN (or none) is NaN. */
 function average(values: number[], weights?: number[]): number {
-  if (values.length === 0) return NaN;
-  const w = weights && weights.reduce((a, b) => a + b, 0) > 0 ? weights : undefined;
+  const keep = values.flatMap((v, i) => (Number.isNaN(v) ? [] : [i]));
+  if (keep.length === 0) return NaN;
+  const ws = weights && keep.map((i) => weights[i]!);
+  const w = ws && ws.reduce((a, b) => a + b, 0) > 0 ? ws : undefined;
   let num = 0;
   let den = 0;
-  values.forEach((v, i) => {
-    const wi = w ? w[i]! : 1;
-    num += v * wi;
+  keep.forEach((i, k) => {
+    const wi = w ? w[k]! : 1;
+    num += values[i]! * wi;
     den += wi;
   });
   return num / den;
@@ -128,6 +144,7 @@ export function formatReport(
  * const r = classificationReport(['a', 'b', 'a'], ['a', 'a', 'a'])
  * console.log(r.text)
  * r.accuracy // 0.666…
+ * classificationReport(['a', 'a', 'b'], ['a', 'a', 'a'], { zeroDivision: NaN }).labels[1].precision // NaN
  */
 export function classificationReport(
   yTrue: readonly Label[] | readonly (readonly Label[])[],
@@ -140,6 +157,7 @@ export function classificationReport(
   const trueSets = (yTrue as readonly (Label | readonly Label[])[]).map(asSet);
   const predSets = (yPred as readonly (Label | readonly Label[])[]).map(asSet);
   const zero = opts.zeroDivision ?? 'warn';
+  checkZeroDivision(zero);
   const digits = opts.digits ?? 2;
   const present = new Map<string, Label>();
   for (const y of [...(yTrue as readonly (Label | readonly Label[])[]), ...(yPred as readonly (Label | readonly Label[])[])]) {

@@ -76,6 +76,63 @@ describe('classificationReport = sklearn', () => {
     expect(z0.warnings).toEqual([]);
   });
 
+  it('zero_division=NaN, as scikit-learn >= 1.3 (hand-computed): nan rows, left out of the averages', () => {
+    // a: tp 2, pred 3, true 2 -> p 2/3, r 1, f1 4/5. b: tp 0, pred 0, true 1 -> p 0/0 = nan, r 0, f1 0/(1+0) = 0.
+    for (const zero of [NaN, 'nan'] as const) {
+      const r = classificationReport(['a', 'a', 'b'], ['a', 'a', 'a'], { zeroDivision: zero });
+      expect(r.labels[1]).toEqual({ label: 'b', precision: NaN, recall: 0, f1: 0, support: 1 });
+      expect(r.accuracy).toBeCloseTo(2 / 3, 12);
+      // macro: precision = mean of [2/3] (b's nan dropped); recall (1 + 0) / 2; f1 (0.8 + 0) / 2.
+      expect(r.macroAvg.precision).toBeCloseTo(2 / 3, 12);
+      expect(r.macroAvg.recall).toBe(0.5);
+      expect(r.macroAvg.f1).toBeCloseTo(0.4, 12);
+      // weighted (supports 2, 1): precision = 2/3 alone (its weight 2 renormalised); recall (2·1 + 1·0) / 3; f1 (2·0.8) / 3.
+      expect(r.weightedAvg.precision).toBeCloseTo(2 / 3, 12);
+      expect(r.weightedAvg.recall).toBeCloseTo(2 / 3, 12);
+      expect(r.weightedAvg.f1).toBeCloseTo(1.6 / 3, 12);
+      expect(r.warnings).toEqual([]);
+      expect(r.text).toBe(
+        [
+          '              precision    recall  f1-score   support',
+          '',
+          '           a       0.67      1.00      0.80         2',
+          '           b        nan      0.00      0.00         1',
+          '',
+          '    accuracy                           0.67         3',
+          '   macro avg       0.67      0.50      0.40         3',
+          'weighted avg       0.67      0.67      0.53         3',
+          '',
+        ].join('\n'),
+      );
+    }
+  });
+
+  it('zero_division=NaN: a label absent from both sides is nan everywhere; an all-nan column averages to nan', () => {
+    // labels a, b, c; c never occurs: p, r and f1 (true + pred = 0) are nan; b is only predicted: recall nan.
+    const r = classificationReport(['a', 'a'], ['a', 'b'], { labels: ['a', 'b', 'c'], zeroDivision: NaN });
+    expect(r.labels).toEqual([
+      { label: 'a', precision: 1, recall: 0.5, f1: 2 / 3, support: 2 },
+      { label: 'b', precision: 0, recall: NaN, f1: 0, support: 0 },
+      { label: 'c', precision: NaN, recall: NaN, f1: NaN, support: 0 },
+    ]);
+    expect(r.macroAvg.precision).toBe(0.5); // (1 + 0) / 2
+    expect(r.macroAvg.recall).toBe(0.5); // a alone
+    expect(r.macroAvg.f1).toBeCloseTo(1 / 3, 12); // (2/3 + 0) / 2
+    // weighted: supports 2, 0, 0; b's recall is nan, so recall = a's.
+    expect(r.weightedAvg.precision).toBe(1);
+    expect(r.weightedAvg.recall).toBe(0.5);
+    // All-nan: every label undefined (no true and no predicted samples of the requested label).
+    const none = classificationReport(['a'], ['a'], { labels: ['z'], zeroDivision: NaN });
+    expect(none.labels[0]).toEqual({ label: 'z', precision: NaN, recall: NaN, f1: NaN, support: 0 });
+    expect(none.macroAvg).toEqual({ precision: NaN, recall: NaN, f1: NaN, support: 0 });
+    expect(none.microAvg).toEqual({ precision: NaN, recall: NaN, f1: NaN, support: 0 });
+    expect(none.text).toContain('   macro avg        nan       nan       nan         0');
+  });
+
+  it('rejects a zero_division sklearn rejects', () => {
+    expect(() => classificationReport(['a'], ['a'], { zeroDivision: 0.5 })).toThrow(/zeroDivision/);
+  });
+
   it('multilabel: micro and samples averages (hand-computed)', () => {
     const r = classificationReport([['a', 'b'], ['b'], []], [['a'], ['b', 'c'], ['c']]);
     expect(r.type).toBe('multilabel');
