@@ -2,7 +2,7 @@ import { AbortError, ContextOverflowError, DisposedError, InvalidArgumentError, 
 import type { AddonEngine, AddonEngineEvent, AddonModel } from '../native/AddonTypes.js';
 import { loadBinding } from '../native/loadBinding.js';
 import { captureStack, fromNative } from '../native/rewrap.js';
-import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
+import { checkKvCacheType, resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
 import { checkJsonSchema, toNativeSampling, validateStop } from './sampling.js';
 import { Scheduler } from './Scheduler.js';
 import { GenerationStream } from './SchedulerGeneration.js';
@@ -77,6 +77,7 @@ export class Engine implements EngineLike, AsyncDisposable {
   static async create(model: EngineModel, options: EngineOptions = {}): Promise<Engine> {
     const rewrap = captureStack('engine');
     const resolved = resolveEngineOptions(options, model.info);
+    checkKvCacheType(resolved.kvCacheType, model.metadata);
     const addon = loadBinding();
     let scheduler: Scheduler | undefined;
     const native = new addon.AddonEngine(model.native, resolved, (evs: AddonEngineEvent[]) => scheduler?.dispatch(evs));

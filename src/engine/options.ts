@@ -112,3 +112,34 @@ export function resolveEngineOptions(options: EngineOptions, info: Pick<ModelInf
     queueSize: int(o, 'queueSize', 64, 0, 1_000_000),
   };
 }
+
+/** ggml block size of the quantized KV cache types: llama.cpp needs it to divide every attention head size. */
+const KV_BLOCK: Readonly<Record<string, number>> = { q8_0: 32, q4_0: 32 };
+
+/**
+ * Rejects a quantized KV cache type the model's attention heads cannot hold (llama.cpp refuses the context with
+ * only a log line when the block size does not divide the K or V head size: e.g. stories260K's heads of 8).
+ * The head sizes come from `<arch>.attention.key_length` / `value_length`, else embedding_length / head_count;
+ * when they cannot be read (per-layer arrays) the check is left to llama.cpp.
+ *
+ * @example
+ * checkKvCacheType('q8_0', model.metadata) // throws InvalidArgumentError('kvCacheType', ...) for head size 8
+ */
+export function checkKvCacheType(kvCacheType: string, metadata: Readonly<Record<string, string>>): void {
+  const block = KV_BLOCK[kvCacheType];
+  if (block === undefined) return;
+  const arch = metadata['general.architecture'];
+  if (!arch) return;
+  const n = (k: string): number | undefined => {
+    const v = metadata[`${arch}.${k}`];
+    return v !== undefined && /^\d+$/.test(v.trim()) ? Number(v) : undefined;
+  };
+  const embd = n('embedding_length');
+  const heads = n('attention.head_count');
+  const byHeads = embd !== undefined && heads !== undefined && heads > 0 ? embd / heads : undefined;
+  for (const [what, size] of [['key', n('attention.key_length') ?? byHeads], ['value', n('attention.value_length') ?? byHeads]] as const) {
+    if (size !== undefined && Number.isInteger(size) && size % block !== 0) {
+      throw new InvalidArgumentError('kvCacheType', `'${kvCacheType}' stores blocks of ${block} values, which do not divide this model's attention ${what} head size ${size}; use 'f16' or 'f32'`);
+    }
+  }
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { GrammarError, InvalidArgumentError } from '../../src/errors.js';
-import { resolveEngineOptions } from '../../src/engine/options.js';
+import { checkKvCacheType, resolveEngineOptions } from '../../src/engine/options.js';
 import { StopMatcher, checkJsonSchema, toNativeSampling, validateStop } from '../../src/engine/sampling.js';
 
 const info = { contextLength: 2048 };
@@ -35,6 +35,19 @@ describe('resolveEngineOptions', () => {
       expect(err, param).toBeInstanceOf(InvalidArgumentError);
       expect((err as InvalidArgumentError).param).toBe(param);
     }
+  });
+});
+
+describe('checkKvCacheType', () => {
+  it('rejects a quantized cache whose block size does not divide a head size, naming the option', () => {
+    const md = (extra: Record<string, string>): Record<string, string> => ({ 'general.architecture': 'llama', 'llama.embedding_length': '64', 'llama.attention.head_count': '8', ...extra });
+    expect(() => checkKvCacheType('q8_0', md({}))).toThrow(/head size 8/);
+    expect(() => checkKvCacheType('q4_0', md({}))).toThrow(InvalidArgumentError);
+    expect(() => checkKvCacheType('f16', md({}))).not.toThrow();
+    expect(() => checkKvCacheType('q8_0', md({ 'llama.attention.head_count': '2' }))).not.toThrow(); // 32
+    expect(() => checkKvCacheType('q8_0', md({ 'llama.attention.head_count': '2', 'llama.attention.value_length': '48' }))).toThrow(/value head size 48/);
+    expect(() => checkKvCacheType('q8_0', md({ 'llama.attention.key_length': '128', 'llama.attention.value_length': '128' }))).not.toThrow();
+    expect(() => checkKvCacheType('q8_0', md({ 'llama.attention.head_count': '[8, 8]' }))).not.toThrow(); // left to llama.cpp
   });
 });
 
