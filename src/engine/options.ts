@@ -29,7 +29,8 @@ export interface EngineOptions {
    */
   flashAttention?: boolean | 'auto';
   /**
-   * KV cache type: 'f16' (default), 'q8_0', 'q4_0' (quantized types need flash attention), or 'f32' (exact: scores
+   * KV cache type: 'f16' (default), 'q8_0', 'q4_0' (quantized types need flash attention, which 'auto' then turns on,
+   * and attention head sizes divisible by 32: stories260K's heads of 8 cannot hold them), or 'f32' (exact: scores
    * then do not depend on how requests were batched together; f16 rounding can move very unlikely tokens' logprobs
    * by ~1e-3 nats between batch compositions).
    */
