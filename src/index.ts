@@ -80,3 +80,5 @@ export { nerHookFromTask, type NerHookOptions } from './apps/nerHook.js';
 export { serverNerHook } from './server/nerSafety.js';
 export { policyEnablesRule, withoutRules } from './safety/policy.js';
 export type { ReportZeroDivision } from './eval/classificationReport.js';
+export { assertHeadFits } from './tasks/head.js';
+export { nerWithHead, assertNerHead } from './tasks/nerHead.js';

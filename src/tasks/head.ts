@@ -6,9 +6,32 @@ import type { EngineLike } from '../engine/types.js';
 import { ConfigError } from '../errors.js';
 import { concatMapped, mapSpan } from '../preprocess/offsets.js';
 import { HeadRunner } from './heads/HeadRunner.js';
+import { assertNerHead } from './nerHead.js';
 import { baseExplanation, prepareInput } from './prepare.js';
 import type { TaskPack } from './pack.js';
 import type { Explanation, HeadRunnerLike, RunTaskOptions, TaskInput } from './types.js';
+
+/**
+ * Checks that a head applies to a pack before anything runs, so a head is never ignored silently: classify and
+ * multilabel packs need a softmax or sigmoid head that has every pack label; ner packs a token (BIO) head with
+ * every pack label as an entity type; other kinds take no head. Throws ConfigError naming `field` (`--head` for
+ * the CLI flag, `head` for the pack field). A head of unknown shape (no `head` property) passes.
+ *
+ * @example
+ * assertHeadFits(pack, await HeadRunner.create(engine, file), '--head')
+ */
+export function assertHeadFits(pack: TaskPack, head: HeadRunnerLike, field = 'head'): void {
+  const where = { field, ...(pack.file && field === 'head' ? { file: pack.file } : {}) }; // a flag names no pack file
+  if (pack.kind === 'ner') return assertNerHead(pack, head, field);
+  if (pack.kind !== 'classify' && pack.kind !== 'multilabel') {
+    throw new ConfigError(`task ${pack.id} is a ${pack.kind} pack; a head applies to classify, multilabel and ner packs only`, where);
+  }
+  const h = head.head;
+  if (!h) return;
+  if (h.kind !== 'softmax' && h.kind !== 'sigmoid') throw new ConfigError(`task ${pack.id} is a ${pack.kind} pack and needs a softmax or sigmoid head; this head is a ${h.kind} head`, where);
+  const missing = pack.labels.find((l) => !h.labels.includes(l.name));
+  if (missing) throw new ConfigError(`head has no label '${missing.name}'`, where);
+}
 
 const runners = new WeakMap<EngineLike, Map<string, Promise<HeadRunnerLike>>>();
 

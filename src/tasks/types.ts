@@ -127,6 +127,8 @@ export type TaskResult = ClassifyResult | MultilabelResult | ExtractResult | Ner
  */
 export interface HeadRunnerLike {
   predict(texts: string[], opts?: { signal?: AbortSignal; explain?: boolean | number }): Promise<HeadPrediction[]>;
+  /** The head's kind and output labels when known (HeadRunner has them): lets a pack refuse a head that does not fit before predicting. */
+  readonly head?: { readonly kind: string; readonly labels: readonly string[] };
 }
 
 export interface RunTaskOptions {

@@ -15,6 +15,7 @@ import { loadDataset, loadRecordDataset, parseLabelMap } from '../../eval/reader
 import { evalExtract, evalMultilabel, type EvalRun } from '../evalKinds.js';
 import { evaluateClassification, evaluateNer, headPredictor, promptPredictor, type ClassPredictor } from '../../tasks/evaluate.js';
 import { HeadRunner } from '../../tasks/heads/HeadRunner.js';
+import { assertHeadFits } from '../../tasks/head.js';
 import { builtinTaskDir, resolvePackArg } from '../../tasks/registry.js';
 import { fitTemperature, softmax } from '../../tasks/scoring.js';
 import type { TaskPack } from '../../tasks/pack.js';
@@ -45,7 +46,11 @@ interface Opts {
 export async function predictorFor(pack: TaskPack, engine: EngineLike, o: { temperature?: number; concurrency: number; head?: string }): Promise<ClassPredictor> {
   // --head, else the pack's own head: eval scores the way `onramp run` and the server do
   const head = o.head ?? pack.head;
-  if (head) return headPredictor(await HeadRunner.create(engine, head), pack.labels.map((l) => l.name));
+  if (head) {
+    const runner = await HeadRunner.create(engine, head);
+    assertHeadFits(pack, runner, o.head ? '--head' : 'head');
+    return headPredictor(runner, pack.labels.map((l) => l.name));
+  }
   return promptPredictor(pack, { engine, ...(o.temperature ? { temperature: o.temperature } : {}) }, o.concurrency);
 }
 
@@ -128,20 +133,25 @@ export function register(program: Command): void {
         if (pack.kind === 'multilabel' && ds.kind === 'text') {
           const items = ds.examples.slice(0, limit);
           const head = o.head ? await HeadRunner.create(engine, o.head) : undefined;
+          if (head) assertHeadFits(pack, head, '--head');
           await evalMultilabel(evalRun(items.length), items, { ...(temperature ? { temperature } : {}), ...(head ? { head } : {}) });
           return;
         }
         if (ds.kind === 'conll') {
           const sentences = ds.sentences.slice(0, limit);
+          // --head (else the pack's own head, through runTask) tags tokens instead of generating entity JSON
+          const head = o.head ? await HeadRunner.create(engine, o.head) : undefined;
+          if (head) assertHeadFits(pack, head, '--head');
+          const predictor = head || pack.head ? 'head' : 'prompt';
           const bar = progressBar(o.progress, sentences.length);
-          const ev = await evaluateNer(pack, sentences, { engine, concurrency: parallel, onProgress: (n) => bar.update(n) });
+          const ev = await evaluateNer(pack, sentences, { engine, concurrency: parallel, onProgress: (n) => bar.update(n), ...(head ? { head } : {}) });
           bar.stop();
           if (o.json) {
             const rep = (r: typeof ev.entity) => ({ labels: r.labels, microAvg: r.microAvg, macroAvg: r.macroAvg, weightedAvg: r.weightedAvg });
-            process.stdout.write(JSON.stringify({ ...meta, examples: ev.sentences, seconds: ev.seconds, textsPerSecond: ev.textsPerSecond, report: rep(ev.entity), strictReport: rep(ev.strict), tokenReport: pick(ev.token, ['labels', 'microAvg', 'macroAvg', 'weightedAvg']), predictions: ev.predictions }) + '\n');
+            process.stdout.write(JSON.stringify({ ...meta, predictor, examples: ev.sentences, seconds: ev.seconds, textsPerSecond: ev.textsPerSecond, report: rep(ev.entity), strictReport: rep(ev.strict), tokenReport: pick(ev.token, ['labels', 'microAvg', 'macroAvg', 'weightedAvg']), predictions: ev.predictions }) + '\n');
           } else {
             const failed = ev.predictions.filter((p) => p.error).length;
-            process.stdout.write(`${pack.id} ${pack.version} on ${o.data}: ${ev.sentences} sentences, ${ev.textsPerSecond.toFixed(2)} sentences/s${failed ? `, ${failed} invalid outputs counted as no entities` : ''}\n\n`);
+            process.stdout.write(`${pack.id} ${pack.version} on ${o.data}: ${ev.sentences} sentences, ${ev.textsPerSecond.toFixed(2)} sentences/s (${predictor} scoring)${failed ? `, ${failed} invalid outputs counted as no entities` : ''}\n\n`);
             process.stdout.write(`ENTITY-LEVEL (seqeval default, conlleval-like)\n${ev.entity.text || '(no entities in gold or predictions)\n'}\n`);
             process.stdout.write(`ENTITY-LEVEL (seqeval strict, IOB2)\n${ev.strict.text || '(no entities)\n'}\n`);
             process.stdout.write(`${ev.token.text}`);

@@ -8,6 +8,7 @@ import { Engine } from '../../engine/Engine.js';
 import { Model } from '../../engine/Model.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { HeadRunner } from '../../tasks/heads/HeadRunner.js';
+import { assertHeadFits } from '../../tasks/head.js';
 import { builtinTaskDir, resolvePackArg } from '../../tasks/registry.js';
 import { loadPolicyRef } from '../../tasks/policyRef.js';
 import { runTask } from '../../tasks/runTask.js';
@@ -106,6 +107,7 @@ export function register(program: Command): void {
         const engine = await Engine.create(model, engineOptionsFor(pack, Number(o.parallel) || 1, o.threads));
         try {
           const head = o.head ? await HeadRunner.create(engine, o.head) : undefined;
+          if (head) assertHeadFits(pack, head, '--head'); // a head that does not apply is an error, never ignored
           const r = await runTask(pack, Object.keys(fields).length ? { text, fields } : text, {
             engine,
             ...(temperature ? { temperature } : {}),

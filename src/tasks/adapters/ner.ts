@@ -3,6 +3,7 @@
  * enum), then aligned to the text: Hugging Face `{entity_group, score, word, start, end}` with exact offsets
  * into the caller's original text. Long inputs are chunked; entities found twice in overlaps are merged.
  * A pack's own `output.schema` (src/tasks/nerOutputSchema.ts) replaces the default schema and validates the output.
+ * With a token head (pack `head` or `opts.head`), entities come from the head instead (src/tasks/nerHead.ts).
  */
 import { baseExplanation, prepareInput } from '../prepare.js';
 import { alignEntities, type EntityCandidate } from '../align.js';
@@ -10,6 +11,8 @@ import { generateFromPack, spanConfidence } from '../generation.js';
 import { OutputValidationError } from '../../errors.js';
 import type { TaskPack } from '../pack.js';
 import { nerOutputIssues, withLabelEnum } from '../nerOutputSchema.js';
+import { headFor } from '../head.js';
+import { nerWithHead } from '../nerHead.js';
 import type { Explanation, NerEntity, NerResult, RunTaskOptions, TaskInput } from '../types.js';
 
 /**
@@ -101,6 +104,9 @@ function checkPackSchema(pack: TaskPack, schema: Record<string, unknown>, raw: s
  * r.entities // [{ entity_group: 'PER', word: 'Angela Merkel', start: 0, end: 13, score: 0.97 }, …]
  */
 export async function ner(pack: TaskPack, input: TaskInput, opts: RunTaskOptions): Promise<NerResult> {
+  // a token head (the pack's `head`, or opts.head / --head) replaces generation; any other head is a ConfigError
+  const head = await headFor(pack, opts);
+  if (head) return nerWithHead(pack, input, opts, head);
   const t0 = performance.now();
   const prep = prepareInput(pack, input, opts.engine);
   const explanation = baseExplanation(pack, prep);
