@@ -94,6 +94,10 @@ export function validatePack(doc: unknown, opts: { file?: string; baseDir?: stri
     const problem = nerSchemaProblem(p.output.schema, labels.map((l) => l.name));
     if (problem) throw new ConfigError(problem.message, { ...(opts.file ? { file: opts.file } : {}), field: problem.field });
   }
+  if (p.head && p.kind !== 'classify' && p.kind !== 'multilabel' && p.kind !== 'ner') {
+    // a head never applies to generation kinds: refuse it rather than ignore it
+    throw new ConfigError(`a ${p.kind} pack cannot use a head (heads apply to classify, multilabel and ner packs)`, { ...(opts.file ? { file: opts.file } : {}), field: 'head' });
+  }
   const { labels: _l, head, safety, ...rest } = p;
   void _l;
   const pack: TaskPack = {

@@ -63,3 +63,12 @@ describe('ner with a token head', () => {
     expect(() => assertHeadFits(extract, softmax, '--head')).toThrow(/a head applies to classify, multilabel and ner packs only/);
   });
 });
+
+describe('pack head field', () => {
+  it('is refused on a pack kind no head applies to', () => {
+    expect(() => validatePack({ id: 's', version: '1.0.0', kind: 'summarize', prompt: { template: '{{text}}' }, head: 'h.json' }, { file: '/p/s.yaml' })).toThrow(
+      /\/p\/s\.yaml: head: a summarize pack cannot use a head/,
+    );
+    expect(validatePack({ ...nerPack, labels: ['PER'], head: 'h.json' }, { baseDir: '/p' }).head).toBe('/p/h.json');
+  });
+});
