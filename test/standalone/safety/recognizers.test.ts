@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scan } from '../../../src/safety/index.js';
+import { createSecretTokenRule } from '../../../src/safety/rules/secret-token.js';
+import { ibanOf, usccWrongCheck, withUsccCheck } from './checksums.js';
 
 /** Entities found (above the default threshold) with the exact substring each covers. */
 function found(text: string): [string, string][] {
@@ -86,6 +88,12 @@ describe('IBAN', () => {
     ['to DE89370400440532013000 today', 'DE89370400440532013000'],
     ['lower case gb42nawi04454264788619', 'gb42nawi04454264788619'],
   ])('finds %s', (text, value) => has(text, 'IBAN', value));
+  it.each([
+    // a short word after an IBAN whose BBAN is a multiple of four groups is not part of it
+    ['IBAN BE71 0961 2345 6769 and more', 'BE71 0961 2345 6769'],
+    ['pay BE71096123456769 the rest', 'BE71096123456769'],
+    [`to ${ibanOf('NL', 'ABNA0417164300')} ok`, ibanOf('NL', 'ABNA0417164300')],
+  ])('finds %s without the next word', (text, value) => has(text, 'IBAN', value));
   it.each(['GB83WEST12345698765432', 'XX82WEST12345698765432', 'SKU AB12CDEF3456GH'])('ignores %s', (text) => none(text, 'IBAN'));
 });
 
@@ -110,7 +118,27 @@ describe('URL', () => {
 
 describe('CN unified social credit code', () => {
   it('finds a valid code', () => has('统一社会信用代码：91350100M000100Y43', 'CN_USCC', '91350100M000100Y43'));
-  it.each(['91350100M000100Y44', '91350100M000100I43'])('ignores %s', (code) => none(`代码 ${code}`, 'CN_USCC'));
+  // obviously fake organization codes, check character from the GB 32100-2015 algorithm in ./checksums.ts
+  const valid = [
+    withUsccCheck('91110108MA01C2XT8'), // enterprise, Beijing Haidian
+    withUsccCheck('92440300L12345678'), // individual business, Shenzhen
+    withUsccCheck('12310000425001337'), // public institution, Shanghai
+    withUsccCheck('51350100MJ0000001'), // social organization, Fuzhou
+    withUsccCheck('Y1510107MA6CBU4P1'), // other, Chengdu
+    withUsccCheck('N2330100MA27XY123'), // rural collective, Hangzhou
+  ];
+  it.each(valid.map((c) => [c]))('finds %s with and without context', (code) => {
+    has(`统一社会信用代码：${code}`, 'CN_USCC', code);
+    has(`公司 ${code} 已登记`, 'CN_USCC', code);
+    has(`tax id ${code.toLowerCase()}.`, 'CN_USCC', code.toLowerCase());
+  });
+  it.each([
+    ...valid.map(usccWrongCheck), // wrong check character
+    '91350100M000100Y44',
+    '91350100M000100I43', // I is not in the alphabet
+    withUsccCheck('91990000MA01C2XT8'), // right checksum, no province 99
+    withUsccCheck('01110108MA01C2XT8'), // right checksum, no registration authority 0
+  ])('ignores %s', (code) => none(`统一社会信用代码 ${code}`, 'CN_USCC'));
 });
 
 describe('CN passport', () => {
@@ -138,6 +166,46 @@ describe('secrets', () => {
     ['db password: Zx9#qL2!vT8m', 'Zx9#qL2!vT8m'],
     ['密码：Zx9qL2vT8mWp', 'Zx9qL2vT8mWp'],
   ])('finds %s', (text, value) => has(text, 'SECRET', value));
+  // obviously fake, format-valid values (FAKE/fake/0123... bodies); each must be found with exactly its value
+  const azureKey = `${'FAKEfakeKEYkey0123456789+/'.repeat(3)}FAKEfake`; // 86 characters
+  const sasSig = 'FAKEsig0123456789fakeSIGabcdefghijklmnopqr%2B%3D';
+  const busKey = 'FAKEbusKEY0123456789fakeBUSkey0123456789abc=';
+  const clientSecret = 'abc1Q~FAKEfake0123456789_FAKE.fake-FAKEf';
+  const stripeSk = 'sk_live_FAKEfake0123456789FAKEfake';
+  const stripeRk = 'rk_live_0123456789FAKEfakeFAKE0123';
+  const openaiProj = 'sk-proj-FAKEfake0123456789FAKEfake0123456789FAKEfake_-xyz';
+  const openaiLegacy = `sk-${'FAKEfake0123456789'.repeat(2)}FAKEfake0123`;
+  const anthropic = `sk-ant-api03-${'FAKEfake0123456789-_'.repeat(4)}AA`;
+  const gcpKeyId = '0123456789abcdef0123456789abcdef01234567';
+  it.each([
+    ['Azure storage account key', `DefaultEndpointsProtocol=https;AccountName=fakeacct;AccountKey=${azureKey}==;EndpointSuffix=core.windows.net`, `${azureKey}==`, 'azure-key'],
+    ['Azure SAS signature', `sv=2022-11-02&ss=b&srt=o&sp=r&se=2030-01-01&sig=${sasSig}`, sasSig, 'azure-key'],
+    ['Azure service bus SharedAccessKey', `Endpoint=sb://fake.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey=${busKey}`, busKey, 'azure-key'],
+    ['Azure AD client secret', `tenant app ${clientSecret}`, clientSecret, 'azure-client-secret'],
+    ['Stripe live secret key', `stripe ${stripeSk}`, stripeSk, 'api-key'],
+    ['Stripe live restricted key', `STRIPE_KEY="${stripeRk}"`, stripeRk, 'api-key'],
+    ['OpenAI project key', `OPENAI_API_KEY=${openaiProj}`, openaiProj, 'api-key'],
+    ['OpenAI legacy key', `key: ${openaiLegacy}`, openaiLegacy, 'api-key'],
+    ['Anthropic key', `ANTHROPIC_API_KEY=${anthropic}`, anthropic, 'api-key'],
+    ['GCP service-account key id', `{"type": "service_account", "private_key_id": "${gcpKeyId}", "client_email": "x@fake.iam.gserviceaccount.com"}`, gcpKeyId, 'gcp-key-id'],
+  ])('finds a %s', (_kind, text, value, evidence) => {
+    has(text, 'SECRET', value);
+    // the format rule itself recognizes it (not only the key-word entropy rule), and names the kind
+    const start = text.indexOf(value);
+    expect(createSecretTokenRule().scan(text, { stage: 'input' })).toContainEqual(expect.objectContaining({ start, end: start + value.length, evidence }));
+  });
+  it('the trace never echoes the value', () => {
+    const r = scan(`AZURE_CLIENT_SECRET=${clientSecret} ${stripeSk} "private_key_id": "${gcpKeyId}"`);
+    expect(r.findings.filter((f) => f.entity === 'SECRET')).toHaveLength(3);
+    expect(JSON.stringify(r.explanation)).not.toContain(clientSecret);
+    expect(JSON.stringify(r.explanation)).not.toContain(gcpKeyId);
+  });
+  it.each([
+    'sk_test_FAKEfake0123456789FAKEfake', // Stripe test keys are not live secrets
+    'sk-short123', // too short for an OpenAI key
+    `commit ${gcpKeyId}`, // 40 hex without the service-account field is a commit id
+    'abc1Q~tooShort', // client secret too short
+  ])('ignores %s', (text) => none(text, 'SECRET'));
   it('finds a PEM private key block', () => {
     const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----';
     has(`key:\n${pem}\nthanks`, 'SECRET', pem);
