@@ -182,14 +182,23 @@ export function defaultPolicy(): SafetyPolicy {
 const sections = (p: SafetyPolicy): PolicyOverrides[] => [p, ...Object.values(p.tasks ?? {}), ...Object.values(p.routes ?? {})];
 
 /**
- * True when a rule is enabled anywhere in a policy: in its base rules or in a task or route override (a rule
- * listed without `enabled: false` is on). Used to decide whether a hook (NER) must be provided.
+ * True when a rule is on for some selection of a policy: the base, any task, any route, or any task with any route
+ * (resolved as `resolvePolicy` does). Used to decide whether a hook (NER) must be provided.
  *
  * @example
  * policyEnablesRule(parsePolicy({ version: 1, name: 'p', routes: { '/v1/safety/scan': { rules: { 'ner-entities': {} } } } }), 'ner-entities') // true
  */
 export function policyEnablesRule(policy: SafetyPolicy | undefined, id: string): boolean {
-  return sections(policy ?? defaultPolicy()).some((o) => o.rules?.[id] !== undefined && o.rules[id]!.enabled !== false);
+  const p = policy ?? defaultPolicy();
+  if (!sections(p).some((o) => o.rules?.[id] !== undefined)) return false;
+  const tasks = [undefined, ...Object.keys(p.tasks ?? {})];
+  const routes = [undefined, ...Object.keys(p.routes ?? {})];
+  return tasks.some((task) =>
+    routes.some((route) => {
+      const r = resolvePolicy(p, { ...(task === undefined ? {} : { task }), ...(route === undefined ? {} : { route }) }).rules[id];
+      return r !== undefined && r.enabled !== false;
+    }),
+  );
 }
 
 /**

@@ -103,3 +103,26 @@ describe('registry and policy semantics', () => {
     expect(compilePolicy(p, { task: 'support' })).toBe(compilePolicy(p, { task: 'support' }));
   });
 });
+
+describe('policyEnablesRule / withoutRules (the async NER rule in synchronous stages)', () => {
+  it('sees a rule enabled in the base or an override, and turns it off everywhere', async () => {
+    const { compilePolicy, parsePolicy, policyEnablesRule, resolvePolicy, withoutRules } = await import('../../../src/safety/index.js');
+    const p = parsePolicy({
+      version: 1, name: 'p',
+      rules: { email: {}, 'ner-entities': { enabled: false } },
+      tasks: { t: { rules: { 'ner-entities': { enabled: true } } } },
+      routes: { '/r': { rules: { 'ner-entities': { threshold: 0.7 } } } },
+    });
+    expect(policyEnablesRule(p, 'ner-entities')).toBe(true);
+    // listed in an override without `enabled` keeps the base's `enabled: false`
+    expect(policyEnablesRule(parsePolicy({ version: 1, name: 'q', rules: { 'ner-entities': { enabled: false } }, routes: { '/r': { rules: { 'ner-entities': { threshold: 0.7 } } } } }), 'ner-entities')).toBe(false);
+    expect(policyEnablesRule(p, 'phone')).toBe(false);
+    expect(policyEnablesRule(undefined, 'email')).toBe(true);
+    expect(() => compilePolicy(p, { task: 't' })).toThrow(/ner function/);
+    const off = withoutRules(p, ['ner-entities']);
+    expect(policyEnablesRule(off, 'ner-entities')).toBe(false);
+    expect(resolvePolicy(off, { task: 't', route: '/r' }).rules['ner-entities']).toMatchObject({ enabled: false, threshold: 0.7 });
+    expect(compilePolicy(off, { task: 't', route: '/r' }).rules.map((r) => r.id)).toEqual(['email']);
+    expect(p.tasks!['t']!.rules!['ner-entities']!.enabled).toBe(true); // the original is untouched
+  });
+});
