@@ -190,9 +190,23 @@ export function prescan(text: string, margin = 10, withTriggers?: Uint8Array, st
   let digits = 0;
   let runStart = -1;
   let prevEq = false;
+  // a run of 20+ that ended at '=': it counts when at most two '=' follow it and then no base64 character or '='
+  // (decided on the characters as they come, so the pass never looks ahead)
+  let pendStart = -1;
+  let pendEnd = 0;
+  let pendEqs = 0;
   let i = 0;
   while (i < n) {
     const v = t[text.charCodeAt(i)]!;
+    if (pendStart >= 0) {
+      if (v & EQ && pendEqs < 2) {
+        pendEnd++;
+        pendEqs++;
+      } else {
+        if (!(v & (B64 | EQ))) b64Runs.push([pendStart, pendEnd]);
+        pendStart = -1;
+      }
+    }
     // most characters (CJK, spaces, punctuation) have no class: they only end a pending base64 run; then skip the
     // rest of such characters in a tight loop
     if (v === 0) {
@@ -232,10 +246,11 @@ export function prescan(text: string, margin = 10, withTriggers?: Uint8Array, st
     }
     if (runStart !== -1) {
       if (runStart >= 0 && i - runStart >= 20) {
-        let e = i;
-        while (e < n && e - i < 2 && text.charCodeAt(e) === 61) e++;
-        const next = e < n ? t[text.charCodeAt(e)]! : 0;
-        if (!(next & (B64 | EQ))) b64Runs.push([runStart, e]);
+        if (v & EQ) {
+          pendStart = runStart;
+          pendEnd = i + 1;
+          pendEqs = 1;
+        } else b64Runs.push([runStart, i]);
       }
       runStart = -1;
     }
@@ -247,6 +262,7 @@ export function prescan(text: string, margin = 10, withTriggers?: Uint8Array, st
     i++;
   }
   if (digits >= 4) digitWindows.push([clusterStart - margin, lastDigit + 1 + margin]);
+  if (pendStart >= 0) b64Runs.push([pendStart, pendEnd]);
   if (runStart >= 0 && n - runStart >= 20) b64Runs.push([runStart, n]);
   return hits ? { special, digitWindows, b64Runs, triggerHits: hits } : { special, digitWindows, b64Runs };
 }

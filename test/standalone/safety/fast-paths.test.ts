@@ -53,6 +53,15 @@ describe('fast paths are exact', () => {
       }),
       { numRuns: 500 },
     );
+    // the '=' padding rule at a run's end, case by case (at most two, then no base64 character or '=')
+    const run = 'QUJDREVGR0hJSktMTU5P';
+    const BLOCK = /(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/_=-])/g;
+    for (const tail of ['', '=', '==', '===', ' ', '= ', '== ', '=== ', '=a', '==a', '==1', '=中', '==\n', '=-', '==/']) {
+      for (const head of ['', ' ', '=', 'x=']) {
+        const text = head + run + tail;
+        expect(prescan(text).b64Runs, JSON.stringify(text)).toEqual([...text.matchAll(BLOCK)].map((m) => [m.index, m.index + m[0].length]));
+      }
+    }
   });
 
   it('createView folds exactly the FOLD_CHARS matches and maps ranges back', () => {
