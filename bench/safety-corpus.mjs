@@ -3,17 +3,10 @@
 // Chinese and English, ~1 in 8 with an identifier (phone, email, ID, card, IBAN, IP, URL, secret), ~1 in 150
 // with an injection attempt.
 
-/** mulberry32: small, fast, deterministic PRNG. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../dist/util/random.js';
+
+/** The project's seeded PRNG (mulberry32, src/util/random.ts): uniform floats in [0, 1). Needs `npm run build:ts`. */
+export const rng = seededRandom;
 
 const ZH = [
   '您好，我想查询一下我的账户余额', '请问信用卡的年费是多少', '我上个月的账单好像有问题', '今天的天气很好，适合出去走走',
