@@ -171,27 +171,6 @@ export class SafetyScanner {
     });
   }
 
-  /** Per rule id and entity: the threshold, the action and the block level the policy gives (memoized). */
-  private readonly decisions = new Map<string, Map<string, { threshold: number; action: SafetyAction; blockAt: number }>>();
-
-  private decisionFor(ruleId: string, entity: string, category: string, defaultAction: SafetyAction | undefined): { threshold: number; action: SafetyAction; blockAt: number } {
-    let byEntity = this.decisions.get(ruleId);
-    if (!byEntity) this.decisions.set(ruleId, (byEntity = new Map()));
-    let d = byEntity.get(entity);
-    if (!d) {
-      const p = this.policy;
-      const ent = p.entities[entity];
-      const rc = p.rules[ruleId];
-      d = {
-        threshold: ent?.threshold ?? rc?.threshold ?? p.threshold,
-        action: ent?.action ?? rc?.action ?? defaultAction ?? (category === 'pii' || category === 'secret' ? p.defaultAction : 'flag'),
-        blockAt: ent?.blockAt ?? Infinity,
-      };
-      byEntity.set(entity, d);
-    }
-    return d;
-  }
-
   /** Thresholds, actions, overlap resolution, trace. */
   private decide(raw: Raw[], stage: SafetyStage): ScanResult {
     const p = this.policy;
@@ -199,9 +178,12 @@ export class SafetyScanner {
     let order = 0;
     for (const { f, category, version, defaultAction } of raw) {
       order++;
-      const d = this.decisionFor(f.ruleId, f.entity, category, defaultAction);
-      if (f.score < d.threshold) continue;
-      const action: SafetyAction = f.score >= d.blockAt ? 'block' : d.action;
+      const ent = p.entities[f.entity];
+      const rc = p.rules[f.ruleId];
+      const threshold = ent?.threshold ?? rc?.threshold ?? p.threshold;
+      if (f.score < threshold) continue;
+      let action: SafetyAction = ent?.action ?? rc?.action ?? defaultAction ?? (category === 'pii' || category === 'secret' ? p.defaultAction : 'flag');
+      if (ent?.blockAt !== undefined && f.score >= ent.blockAt) action = 'block';
       decided.push({ start: f.start, end: f.end, entity: f.entity, rule: f.ruleId, version, score: f.score, action, category, evidence: f.evidence ?? '', order });
     }
     const kept = resolveOverlaps(decided);
