@@ -6,7 +6,7 @@
  * through ScanContext.cache.
  */
 
-import { FOLD_CLASS } from './text.js';
+import { FOLD_CLASS, ViewBuilder, plainView, type TextView } from './text.js';
 
 /** A compact string of windows of a base text, with the map back. */
 export interface SubView {
@@ -110,7 +110,7 @@ export function cachedView(cache: Map<string, unknown> | undefined, key: string,
 
 /** What one pass over the text finds (see `prescan`). */
 export interface Prescan {
-  /** The text has a character of the fold set (what createView folds). */
+  /** The text has a character of the fold set (what createView folds); the other fields describe the folded view. */
   special: boolean;
   /** Windows around clusters of 4+ digits (as digitView). */
   digitWindows: [number, number][];
@@ -122,11 +122,6 @@ export interface Prescan {
    * sticky regex at these positions instead of a regex over the whole text.
    */
   triggerHits?: number[];
-  /**
-   * Set when `prescan` was asked to stop at the first fold character and did: only `special` (true) is meaningful;
-   * the caller folds the text and prescans the folded view instead.
-   */
-  partial?: true;
 }
 
 const DIGIT = 1;
@@ -167,23 +162,22 @@ export function triggerTable(chars: Iterable<string>): Uint8Array {
 }
 
 /**
- * One fused pass over the text with a per-character class table (no regex, no allocation per character): whether
- * the text needs folding, the digit-cluster windows and the standalone base64 runs. The scanner runs it once and
- * shares the result through ScanContext.cache, replacing three regex passes.
- *
- * With `stopAtSpecial` it returns at the first character that needs folding (`partial`): a scanner then folds
- * the text and prescans the view, instead of prescanning both.
+ * One fused pass over the text with a per-character class table (no regex, no allocation per character): the
+ * normalized view (the fold characters folded as `createView` folds them) and, for that view, the digit-cluster
+ * windows and the standalone base64 runs. The scanner runs it once and shares the result through
+ * ScanContext.cache, replacing a fold pass and three regex passes.
  *
  * @example
- * prescan('call 13812345678').digitWindows // [[0, 16]]
+ * prescanView('call １３８12345678').pre.digitWindows // [[0, 16]]
  */
-export function prescan(text: string, margin = 10, withTriggers?: Uint8Array, stopAtSpecial = false): Prescan {
+export function prescanView(text: string, margin = 10, withTriggers?: Uint8Array): { view: TextView; pre: Prescan } {
   const t = withTriggers ?? classTable();
   const hits: number[] | undefined = withTriggers ? [] : undefined;
   const n = text.length;
   const digitWindows: [number, number][] = [];
   const b64Runs: [number, number][] = [];
   let special = false;
+  let builder: ViewBuilder | undefined;
   let clusterStart = -1;
   let lastDigit = -100;
   let newline = false;
@@ -195,9 +189,40 @@ export function prescan(text: string, margin = 10, withTriggers?: Uint8Array, st
   let pendStart = -1;
   let pendEnd = 0;
   let pendEqs = 0;
+  // positions are view positions: p = i + d for a character of the text; a fold character's replacement is read
+  // from `rep` (at repBase + ri) before the text goes on
+  let d = 0;
+  let rep = '';
+  let ri = 0;
+  let repBase = 0;
   let i = 0;
-  while (i < n) {
-    const v = t[text.charCodeAt(i)]!;
+  for (;;) {
+    let v: number;
+    let p: number;
+    if (ri < rep.length) {
+      v = t[rep.charCodeAt(ri)]! & ~SPECIAL;
+      p = repBase + ri;
+      ri++;
+    } else {
+      if (i >= n) break;
+      v = t[text.charCodeAt(i)]!;
+      if (v & SPECIAL) {
+        special = true;
+        builder ??= new ViewBuilder(text);
+        const r = builder.fold(i);
+        if (r !== undefined) {
+          rep = r;
+          ri = 0;
+          repBase = i + d;
+          d += r.length - builder.width;
+          i += builder.width;
+          continue;
+        }
+        v &= ~SPECIAL; // a lead surrogate on its own: flagged, not folded
+      }
+      p = i + d;
+      i++;
+    }
     if (pendStart >= 0) {
       if (v & EQ && pendEqs < 2) {
         pendEnd++;
@@ -208,61 +233,65 @@ export function prescan(text: string, margin = 10, withTriggers?: Uint8Array, st
       }
     }
     // most characters (CJK, spaces, punctuation) have no class: they only end a pending base64 run; then skip the
-    // rest of such characters in a tight loop
+    // rest of such characters of the text in a tight loop
     if (v === 0) {
       if (runStart !== -1) {
-        if (runStart >= 0 && i - runStart >= 20) b64Runs.push([runStart, i]);
+        if (runStart >= 0 && p - runStart >= 20) b64Runs.push([runStart, p]);
         runStart = -1;
       }
       prevEq = false;
-      i++;
-      while (i < n && t[text.charCodeAt(i)] === 0) i++;
+      if (ri >= rep.length) while (i < n && t[text.charCodeAt(i)] === 0) i++;
       continue;
     }
     // letters and the other base64 characters that are not digits: only the run bookkeeping applies (same tight loop)
     if (v === B64) {
-      if (runStart === -1) runStart = prevEq ? -2 : i;
+      if (runStart === -1) runStart = prevEq ? -2 : p;
       prevEq = false;
-      i++;
-      while (i < n && t[text.charCodeAt(i)] === B64) i++;
+      if (ri >= rep.length) while (i < n && t[text.charCodeAt(i)] === B64) i++;
       continue;
     }
-    if (v & TRIG) hits!.push(i);
+    if (v & TRIG) hits!.push(p);
     if (v & DIGIT) {
-      if (clusterStart >= 0 && i - lastDigit <= 7 && !newline) digits++;
+      if (clusterStart >= 0 && p - lastDigit <= 7 && !newline) digits++;
       else {
         if (digits >= 4) digitWindows.push([clusterStart - margin, lastDigit + 1 + margin]);
-        clusterStart = i;
+        clusterStart = p;
         digits = 1;
       }
-      lastDigit = i;
+      lastDigit = p;
       newline = false;
     } else if (v & NL) newline = true;
     if (v & B64) {
-      if (runStart === -1) runStart = prevEq ? -2 : i; // a run right after '=' can never match
+      if (runStart === -1) runStart = prevEq ? -2 : p; // a run right after '=' can never match
       prevEq = false;
-      i++;
       continue;
     }
     if (runStart !== -1) {
-      if (runStart >= 0 && i - runStart >= 20) {
+      if (runStart >= 0 && p - runStart >= 20) {
         if (v & EQ) {
           pendStart = runStart;
-          pendEnd = i + 1;
+          pendEnd = p + 1;
           pendEqs = 1;
-        } else b64Runs.push([runStart, i]);
+        } else b64Runs.push([runStart, p]);
       }
       runStart = -1;
     }
     prevEq = (v & EQ) !== 0;
-    if (v & SPECIAL) {
-      special = true;
-      if (stopAtSpecial) return { special, digitWindows: [], b64Runs: [], partial: true };
-    }
-    i++;
   }
+  const len = n + d;
   if (digits >= 4) digitWindows.push([clusterStart - margin, lastDigit + 1 + margin]);
   if (pendStart >= 0) b64Runs.push([pendStart, pendEnd]);
-  if (runStart >= 0 && n - runStart >= 20) b64Runs.push([runStart, n]);
-  return hits ? { special, digitWindows, b64Runs, triggerHits: hits } : { special, digitWindows, b64Runs };
+  if (runStart >= 0 && len - runStart >= 20) b64Runs.push([runStart, len]);
+  const pre: Prescan = hits ? { special, digitWindows, b64Runs, triggerHits: hits } : { special, digitWindows, b64Runs };
+  return { view: builder ? builder.finish() : plainView(text), pre };
+}
+
+/**
+ * The prescan of the normalized view of `text` (see `prescanView`).
+ *
+ * @example
+ * prescan('call 13812345678').digitWindows // [[0, 16]]
+ */
+export function prescan(text: string, margin = 10, withTriggers?: Uint8Array): Prescan {
+  return prescanView(text, margin, withTriggers).pre;
 }

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { prescan, triggerTable, type Prescan } from './candidates.js';
+import { prescanView, triggerTable, type Prescan } from './candidates.js';
 import { safetyLog } from './log.js';
 import type { ResolvedPolicy } from './policy.js';
 import { PatternRule } from './pattern-rule.js';
@@ -135,15 +135,9 @@ export class SafetyScanner {
     return this.decide(raw, stage);
   }
 
-  /**
-   * The normalized view of `text` and the prescan of that view: one pass when nothing needs folding; otherwise the
-   * first pass stops at the first fold character and only the folded view is prescanned in full.
-   */
+  /** The normalized view of `text` and the prescan of that view, in one pass (see `prescanView`). */
   private prepare(text: string): { view: TextView; pre: Prescan } {
-    const first = prescan(text, 10, this.triggers, true);
-    if (!first.partial) return { view: createView(text, first.special), pre: first };
-    const view = createView(text, true);
-    return { view, pre: prescan(view.text, 10, this.triggers) };
+    return prescanView(text, 10, this.triggers);
   }
 
   /** Runs the sync rules over `view`; `pre` is the prescan of `view.text`. */

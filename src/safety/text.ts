@@ -99,50 +99,65 @@ export interface TextView {
 const identity = (start: number, end: number): [number, number] => [start, end];
 
 /**
- * Builds the normalized view of `text` (fast path: no copy when nothing needs folding). `special` may pass in
- * the result of an earlier FOLD_CLASS test of the same text (the scanner's prescan) to skip the test.
+ * Builds a TextView from the fold characters of a text, visited in order: `createView` and the scanner's fused
+ * prescan (`prescanView`) share it, so folding is defined once.
+ *
+ * @example
+ * const b = new ViewBuilder('ｉx'); b.fold(0); b.finish().text // 'ix'
  */
-export function createView(text: string, special?: boolean): TextView {
-  if (special === false || (special === undefined && !FOLD_TEST.test(text))) return { original: text, text, folded: false, special: false, toOriginal: identity };
-  let changedLength = false;
-  const pieces: string[] = [];
-  const anchors: number[] = []; // pairs (viewPos, origPos) at each replaced char
-  let last = 0;
-  let viewLen = 0;
-  // the FOLD_CHARS matches, found with a code-unit table (a third of the regex's time on CJK text)
-  const table = foldTable();
-  const foldAt: number[] = [];
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    // most characters are not in the set: skip them in a tight loop
-    while (i < n && table[text.charCodeAt(i)] === 0) i++;
-    if (i >= n) break;
+export class ViewBuilder {
+  /** Code units taken by the last `fold` (1, or 2 for a pair). */
+  width = 1;
+  private readonly pieces: string[] = [];
+  private readonly anchors: number[] = []; // pairs (viewPos, origPos) at each replaced char
+  private readonly foldAt: number[] = [];
+  private last = 0;
+  private viewLen = 0;
+  private changedLength = false;
+
+  constructor(readonly text: string) {}
+
+  /**
+   * Folds the character at `i`, whose code unit is in FOLD_CLASS: its replacement (the character itself when it
+   * stays, '' when removed), or undefined for a lead surrogate that FOLD_CHARS does not list with what follows it
+   * (\uD835 + any low surrogate, \uDB40 + \uDC00-\uDC7F); `width` says how many code units it took.
+   */
+  fold(i: number): string | undefined {
+    const text = this.text;
     const c = text.charCodeAt(i);
     let ch: string;
     if (c === 0xd835 || c === 0xdb40) {
-      // only the pairs FOLD_CHARS lists: \uD835 + any low surrogate, \uDB40 + \uDC00-\uDC7F
       const d = text.charCodeAt(i + 1);
-      if (!(d >= 0xdc00 && d <= (c === 0xd835 ? 0xdfff : 0xdc7f))) continue;
+      if (!(d >= 0xdc00 && d <= (c === 0xd835 ? 0xdfff : 0xdc7f))) return undefined;
       ch = text.slice(i, i + 2);
     } else ch = text[i]!;
-    const at = i;
-    foldAt.push(at);
-    i += ch.length - 1;
+    this.width = ch.length;
+    this.foldAt.push(i);
     const rep = foldChar(ch);
-    if (rep === ch) continue;
-    const seg = text.slice(last, at);
-    pieces.push(seg, rep);
-    viewLen += seg.length;
-    anchors.push(viewLen, at, viewLen + rep.length, at + ch.length);
-    viewLen += rep.length;
-    if (rep.length !== ch.length) changedLength = true;
-    last = at + ch.length;
+    if (rep === ch) return rep;
+    const seg = text.slice(this.last, i);
+    this.pieces.push(seg, rep);
+    this.viewLen += seg.length;
+    this.anchors.push(this.viewLen, i, this.viewLen + rep.length, i + ch.length);
+    this.viewLen += rep.length;
+    if (rep.length !== ch.length) this.changedLength = true;
+    this.last = i + ch.length;
+    return rep;
   }
-  if (pieces.length === 0) return { original: text, text, folded: false, special: true, foldAt, toOriginal: identity };
-  pieces.push(text.slice(last));
-  const view = pieces.join('');
-  if (!changedLength) return { original: text, text: view, folded: true, special: true, foldAt, toOriginal: identity };
-  // Piecewise map: between anchors the offset delta is constant.
+
+  /** The view of everything folded so far. */
+  finish(): TextView {
+    const { text, pieces, anchors, foldAt } = this;
+    if (pieces.length === 0) return { original: text, text, folded: false, special: true, foldAt, toOriginal: identity };
+    pieces.push(text.slice(this.last));
+    const view = pieces.join('');
+    if (!this.changedLength) return { original: text, text: view, folded: true, special: true, foldAt, toOriginal: identity };
+    return { original: text, text: view, folded: true, special: true, foldAt, toOriginal: rangeMap(text.length, anchors) };
+  }
+}
+
+/** The view-to-original range map of a length-changing fold: between anchors the offset delta is constant. */
+function rangeMap(textLength: number, anchors: readonly number[]): (start: number, end: number) => [number, number] {
   const viewAt = new Int32Array(anchors.length / 2);
   const origAt = new Int32Array(anchors.length / 2);
   for (let i = 0; i < viewAt.length; i++) {
@@ -165,18 +180,35 @@ export function createView(text: string, special?: boolean): TextView {
     if (k < 0) return pos;
     return origAt[k]! + (pos - viewAt[k]!);
   };
-  return {
-    original: text,
-    text: view,
-    folded: true,
-    special: true,
-    foldAt,
-    toOriginal: (start, end) => {
-      const s = map(start, false);
-      const e = Math.max(s, Math.min(text.length, map(end, true)));
-      return [s, e];
-    },
+  return (start, end) => {
+    const s = map(start, false);
+    const e = Math.max(s, Math.min(textLength, map(end, true)));
+    return [s, e];
   };
+}
+
+/** A view of a text without fold characters (the fast path: no copy, no map). */
+export function plainView(text: string): TextView {
+  return { original: text, text, folded: false, special: false, toOriginal: identity };
+}
+
+/**
+ * Builds the normalized view of `text` (fast path: no copy when nothing needs folding). `special` may pass in
+ * the result of an earlier FOLD_CLASS test of the same text to skip the test.
+ */
+export function createView(text: string, special?: boolean): TextView {
+  if (special === false || (special === undefined && !FOLD_TEST.test(text))) return plainView(text);
+  // the FOLD_CHARS matches, found with a code-unit table (a third of the regex's time on CJK text)
+  const table = foldTable();
+  const b = new ViewBuilder(text);
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    // most characters are not in the set: skip them in a tight loop
+    while (i < n && table[text.charCodeAt(i)] === 0) i++;
+    if (i >= n) break;
+    if (b.fold(i) !== undefined) i += b.width - 1;
+  }
+  return b.finish();
 }
 
 const SENTENCE_END = /[.!?。！？；;\n]/;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { prescan, triggerTable } from '../../../src/safety/candidates.js';
+import { prescan, prescanView, triggerTable } from '../../../src/safety/candidates.js';
 import { PhraseRule, candidateSentences, hitTrigger } from '../../../src/safety/phrase-rule.js';
 import { SafetyScanner } from '../../../src/safety/scanner.js';
 import { resolvePolicy } from '../../../src/safety/policy.js';
@@ -32,24 +32,28 @@ describe('fast paths are exact', () => {
       fc.property(fc.oneof(textArb, fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 100 })), (text) => {
         const { triggerHits, ...withTable } = prescan(text, 10, table);
         expect(withTable).toEqual(prescan(text));
-        const expected = [...text.matchAll(/[忽无新从现<你]/g)].map((m) => m.index);
+        const expected = [...createView(text).text.matchAll(/[忽无新从现<你]/g)].map((m) => m.index);
         expect(triggerHits).toEqual(expected);
       }),
       { numRuns: 300 },
     );
   });
 
-  it('the prescan equals its regex definitions (digit clusters, standalone base64 runs, fold characters)', () => {
-    const classes = ['1', '23', '4567', 'a', 'Z', '+', '/', '_', '-', '=', '==', '\n', ' ', '.', '中', '\u200B', 'ａ', 'QUJDREVGR0hJSktMTU5P'];
+  it('the prescan equals its regex definitions over the folded view (digit clusters, standalone base64 runs, fold characters)', () => {
+    const classes = ['1', '23', '4567', 'a', 'Z', '+', '/', '_', '-', '=', '==', '\n', ' ', '.', '中', '\u200B', 'ａ', '１', '＝', '℃', '①', 'ﬁ', '\uD835\uDC1A', '\uD835', 'QUJDREVGR0hJSktMTU5P'];
     const arb = fc.oneof(fc.array(fc.constantFrom(...classes), { maxLength: 60 }).map((a) => a.join('')), fc.string({ maxLength: 120 }));
     fc.assert(
-      fc.property(arb, (text) => {
-        const pre = prescan(text, 10);
+      fc.property(arb, (original) => {
+        const { view, pre } = prescanView(original, 10);
+        const reference = createView(original);
+        expect({ ...view, toOriginal: undefined }).toEqual({ ...reference, toOriginal: undefined });
+        for (let a = 0; a <= view.text.length; a += 3) expect(view.toOriginal(a, view.text.length)).toEqual(reference.toOriginal(a, view.text.length));
+        const text = view.text;
+        expect(pre.special).toBe(new RegExp(FOLD_CLASS).test(original));
         const digits = [...text.matchAll(/\d(?:[^\n\d]{0,6}\d){3,}/g)].map((m): [number, number] => [m.index - 10, m.index + m[0].length + 10]);
         const b64 = [...text.matchAll(/(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/_=-])/g)].map((m): [number, number] => [m.index, m.index + m[0].length]);
         expect(pre.digitWindows).toEqual(digits);
         expect(pre.b64Runs).toEqual(b64);
-        expect(pre.special).toBe(new RegExp(FOLD_CLASS).test(text));
       }),
       { numRuns: 500 },
     );
