@@ -6,6 +6,7 @@
  * through ScanContext.cache.
  */
 
+import type { WordStart } from './phrase-rule.js';
 import { FOLD_CLASS, ViewBuilder, plainView, type TextView } from './text.js';
 
 /** A compact string of windows of a base text, with the map back. */
@@ -84,6 +85,39 @@ export function digitView(text: string, margin = 10): SubView {
 }
 
 /**
+ * True when `text` contains `needle`, searched by its character at `pivot` (choose a rare one): `includes` scans
+ * for the first character, which is slow when that one is common in text (the 'e' of 'eyJ').
+ *
+ * @example
+ * containsVia('a eyJhbG', 'eyJ', 2) // true
+ */
+export function containsVia(text: string, needle: string, pivot: number): boolean {
+  const ch = needle[pivot]!;
+  for (let k = text.indexOf(ch, pivot); k >= 0; k = text.indexOf(ch, k + 1)) if (text.startsWith(needle, k - pivot)) return true;
+  return false;
+}
+
+/** Any run of 15+ base64 characters (as Prescan.longRuns). */
+const LONG_RUN_RE = /[A-Za-z0-9+/_-]{15,}/g;
+
+/**
+ * Windows from 40 characters before to 2 after each run of 15+ base64 characters (`runs`: the prescan's
+ * longRuns of `text`; found here when not given): where fixed-format tokens (cloud keys, VCS tokens) can be.
+ *
+ * @example
+ * tokenView('key AKIAIOSFODNN7EXAMPLE').text // '\u0000key AKIAIOSFODNN7EXAMPLE\u0000'
+ */
+export function tokenView(text: string, runs?: readonly [number, number][]): SubView {
+  const w: [number, number][] = [];
+  if (runs) for (const [s, e] of runs) w.push([s - 40, e + 2]);
+  else {
+    LONG_RUN_RE.lastIndex = 0;
+    for (let m = LONG_RUN_RE.exec(text); m !== null; m = LONG_RUN_RE.exec(text)) w.push([m.index - 40, m.index + m[0].length + 2]);
+  }
+  return subView(text, w);
+}
+
+/**
  * Windows around each occurrence of `needle`: `before` characters before it and `after` after it.
  *
  * @example
@@ -116,13 +150,23 @@ export interface Prescan {
   digitWindows: [number, number][];
   /** Runs of 20+ base64/base64url characters (plus up to two '=') that stand alone (as encoded-payload's regex). */
   b64Runs: [number, number][];
+  /** Runs of 15+ base64/base64url characters, whatever surrounds them (where fixed-format tokens can be). */
+  longRuns: [number, number][];
   /**
    * Positions of the trigger characters of the table passed to `prescan` (see `triggerTable`); undefined without
    * one. The scanner marks the first characters of the CJK injection key words here, so their pass only runs a
    * sticky regex at these positions instead of a regex over the whole text.
    */
   triggerHits?: number[];
+  /**
+   * With a Triggers that has Latin key words: the word starts whose first two characters may begin one of them
+   * and the positions of the first characters of the others, ascending (see `latinTrigger`).
+   */
+  latinHits?: number[];
 }
+
+/** The shortest run of `Prescan.longRuns`. */
+export const LONG_RUN = 15;
 
 const DIGIT = 1;
 const B64 = 2;
@@ -130,6 +174,9 @@ const SPECIAL = 4;
 const EQ = 8;
 const NL = 16;
 const TRIG = 32;
+const TRIGL = 64;
+/** '+', '/', '-': base64 characters that are not word characters (a word may start right after one). */
+const NONWORD = 128;
 let table: Uint8Array | undefined;
 
 function classTable(): Uint8Array {
@@ -139,7 +186,8 @@ function classTable(): Uint8Array {
   for (let c = 0; c < 65536; c++) {
     let v = 0;
     if (c >= 48 && c <= 57) v |= DIGIT | B64;
-    else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 95 || c === 45) v |= B64;
+    else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95) v |= B64;
+    else if (c === 43 || c === 47 || c === 45) v |= B64 | NONWORD;
     else if (c === 61) v |= EQ;
     else if (c === 10) v |= NL;
     if (c >= 0xa0 && special.test(String.fromCharCode(c))) v |= SPECIAL;
@@ -148,17 +196,39 @@ function classTable(): Uint8Array {
   return (table = t);
 }
 
+/** What the prescan records trigger positions of (see `triggerTable`). */
+export interface Triggers {
+  /** The class table with the trigger bits. */
+  readonly table: Uint8Array;
+  /**
+   * Latin word starts: `pairs[first * 129 + second]` is 1 when a key word may start with these two characters
+   * (lowercase ASCII; column 128 stands for a non-ASCII or missing second character).
+   */
+  readonly pairs?: Uint8Array;
+}
+
 /**
- * A copy of the prescan class table that also marks `chars` (UTF-16 code units) as trigger characters: `prescan`
- * with it records their positions in `triggerHits`.
+ * The trigger tables for `prescan`: it records the positions of `chars` (UTF-16 code units; the CJK key words'
+ * first characters) in `triggerHits`, and with `latin` the Latin key word candidates in `latinHits`: word starts
+ * matching one of `latin.starts` and the positions of `latin.firsts` (first characters of the key words that do
+ * not start a word).
  *
  * @example
  * prescan('请忽略', 10, triggerTable('忽')).triggerHits // [1]
  */
-export function triggerTable(chars: Iterable<string>): Uint8Array {
+export function triggerTable(chars: Iterable<string>, latin?: { firsts: readonly string[]; starts: readonly WordStart[] }): Triggers {
   const t = classTable().slice();
   for (const ch of chars) t[ch.charCodeAt(0)]! |= TRIG;
-  return t;
+  if (!latin) return { table: t };
+  for (const ch of latin.firsts) t[ch.charCodeAt(0)]! |= TRIGL;
+  const pairs = new Uint8Array(128 * 129);
+  for (const { first, second } of latin.starts) {
+    const row = first.charCodeAt(0) * 129;
+    const col = second === undefined ? -1 : second.charCodeAt(0);
+    if (col < 0 || col >= 128) pairs.fill(1, row, row + 129);
+    else pairs[row + col] = 1;
+  }
+  return { table: t, pairs };
 }
 
 /**
@@ -170,9 +240,12 @@ export function triggerTable(chars: Iterable<string>): Uint8Array {
  * @example
  * prescanView('call １３８12345678').pre.digitWindows // [[0, 16]]
  */
-export function prescanView(text: string, margin = 10, withTriggers?: Uint8Array): { view: TextView; pre: Prescan } {
-  const t = withTriggers ?? classTable();
+export function prescanView(text: string, margin = 10, withTriggers?: Triggers): { view: TextView; pre: Prescan } {
+  const t = withTriggers?.table ?? classTable();
   const hits: number[] | undefined = withTriggers ? [] : undefined;
+  const pairs = withTriggers?.pairs;
+  const latinHits: number[] | undefined = pairs ? [] : undefined;
+  let wordEnd = -1; // the view position right after the last word character ([A-Za-z0-9_]) read
   const n = text.length;
   const digitWindows: [number, number][] = [];
   const b64Runs: [number, number][] = [];
@@ -183,7 +256,9 @@ export function prescanView(text: string, margin = 10, withTriggers?: Uint8Array
   let newline = false;
   let digits = 0;
   let runStart = -1;
+  let runEq = false; // the run started right after '=' (then it is not standalone)
   let prevEq = false;
+  const longRuns: [number, number][] = [];
   // a run of 20+ that ended at '=': it counts when at most two '=' follow it and then no base64 character or '='
   // (decided on the characters as they come, so the pass never looks ahead)
   let pendStart = -1;
@@ -197,15 +272,18 @@ export function prescanView(text: string, margin = 10, withTriggers?: Uint8Array
   let repBase = 0;
   let i = 0;
   for (;;) {
+    let c: number;
     let v: number;
     let p: number;
     if (ri < rep.length) {
-      v = t[rep.charCodeAt(ri)]! & ~SPECIAL;
+      c = rep.charCodeAt(ri);
+      v = t[c]! & ~SPECIAL;
       p = repBase + ri;
       ri++;
     } else {
       if (i >= n) break;
-      v = t[text.charCodeAt(i)]!;
+      c = text.charCodeAt(i);
+      v = t[c]!;
       if (v & SPECIAL) {
         special = true;
         builder ??= new ViewBuilder(text);
@@ -235,8 +313,9 @@ export function prescanView(text: string, margin = 10, withTriggers?: Uint8Array
     // most characters (CJK, spaces, punctuation) have no class: they only end a pending base64 run; then skip the
     // rest of such characters of the text in a tight loop
     if (v === 0) {
-      if (runStart !== -1) {
-        if (runStart >= 0 && p - runStart >= 20) b64Runs.push([runStart, p]);
+      if (runStart >= 0) {
+        if (p - runStart >= LONG_RUN) longRuns.push([runStart, p]);
+        if (!runEq && p - runStart >= 20) b64Runs.push([runStart, p]);
         runStart = -1;
       }
       prevEq = false;
@@ -245,12 +324,26 @@ export function prescanView(text: string, margin = 10, withTriggers?: Uint8Array
     }
     // letters and the other base64 characters that are not digits: only the run bookkeeping applies (same tight loop)
     if (v === B64) {
-      if (runStart === -1) runStart = prevEq ? -2 : p;
+      // a word start: a Latin key word may begin here when its first two characters say so (a second character
+      // still to be folded counts as a maybe)
+      if (pairs && p !== wordEnd) {
+        const c2 = ri < rep.length ? rep.charCodeAt(ri) : i < n ? text.charCodeAt(i) : -1;
+        const col = c2 < 0 || c2 >= 128 ? 128 : c2 >= 65 && c2 <= 90 ? c2 | 32 : c2;
+        if (pairs[(c | 32) * 129 + col] === 1 || (c2 >= 128 && (t[c2]! & SPECIAL) !== 0)) latinHits!.push(p);
+      }
+      if (runStart < 0) {
+        runStart = p;
+        runEq = prevEq;
+      }
       prevEq = false;
-      if (ri >= rep.length) while (i < n && t[text.charCodeAt(i)] === B64) i++;
+      if (ri >= rep.length) {
+        while (i < n && t[text.charCodeAt(i)] === B64) i++;
+        wordEnd = i + d;
+      } else wordEnd = p + 1;
       continue;
     }
     if (v & TRIG) hits!.push(p);
+    if (v & TRIGL) latinHits!.push(p);
     if (v & DIGIT) {
       if (clusterStart >= 0 && p - lastDigit <= 7 && !newline) digits++;
       else {
@@ -259,15 +352,20 @@ export function prescanView(text: string, margin = 10, withTriggers?: Uint8Array
         digits = 1;
       }
       lastDigit = p;
+      wordEnd = p + 1;
       newline = false;
     } else if (v & NL) newline = true;
     if (v & B64) {
-      if (runStart === -1) runStart = prevEq ? -2 : p; // a run right after '=' can never match
+      if (runStart < 0) {
+        runStart = p;
+        runEq = prevEq; // a run right after '=' is not a standalone block
+      }
       prevEq = false;
       continue;
     }
-    if (runStart !== -1) {
-      if (runStart >= 0 && p - runStart >= 20) {
+    if (runStart >= 0) {
+      if (p - runStart >= LONG_RUN) longRuns.push([runStart, p]);
+      if (!runEq && p - runStart >= 20) {
         if (v & EQ) {
           pendStart = runStart;
           pendEnd = p + 1;
@@ -281,8 +379,10 @@ export function prescanView(text: string, margin = 10, withTriggers?: Uint8Array
   const len = n + d;
   if (digits >= 4) digitWindows.push([clusterStart - margin, lastDigit + 1 + margin]);
   if (pendStart >= 0) b64Runs.push([pendStart, pendEnd]);
-  if (runStart >= 0 && len - runStart >= 20) b64Runs.push([runStart, len]);
-  const pre: Prescan = hits ? { special, digitWindows, b64Runs, triggerHits: hits } : { special, digitWindows, b64Runs };
+  if (runStart >= 0 && len - runStart >= LONG_RUN) longRuns.push([runStart, len]);
+  if (runStart >= 0 && !runEq && len - runStart >= 20) b64Runs.push([runStart, len]);
+  const pre: Prescan = hits ? { special, digitWindows, b64Runs, longRuns, triggerHits: hits } : { special, digitWindows, b64Runs, longRuns };
+  if (latinHits) pre.latinHits = latinHits;
   return { view: builder ? builder.finish() : plainView(text), pre };
 }
 
@@ -292,6 +392,6 @@ export function prescanView(text: string, margin = 10, withTriggers?: Uint8Array
  * @example
  * prescan('call 13812345678').digitWindows // [[0, 16]]
  */
-export function prescan(text: string, margin = 10, withTriggers?: Uint8Array): Prescan {
+export function prescan(text: string, margin = 10, withTriggers?: Triggers): Prescan {
   return prescanView(text, margin, withTriggers).pre;
 }

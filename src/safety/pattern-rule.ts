@@ -1,4 +1,4 @@
-import { cachedView, digitView, needleView, subView, type Prescan, type SubView } from './candidates.js';
+import { cachedView, digitView, needleView, subView, tokenView, type Prescan, type SubView } from './candidates.js';
 import type { Finding, Rule, RuleCategory, ScanContext, SafetyStage } from './types.js';
 
 /** One regex of a PatternRule: a global regex, the base score of a match, and the entity it emits. */
@@ -14,7 +14,17 @@ export interface PatternSpec {
    * whole text); when false this regex does not run.
    */
   precheck?: (text: string) => boolean;
+  /** Candidate windows for this regex only (see PatternRuleOptions.candidates; `null`: the whole text). */
+  candidates?: Candidates | null;
 }
+
+/**
+ * Where a rule's regexes run: `'digits'` (clusters of digits with a margin; every match must contain a digit
+ * within 12 characters of its ends), `'tokens'` (runs of 15+ base64 characters, from 40 characters before to 2
+ * after: every match must lie there) or `{ needle, before, after }` (windows around each occurrence of a literal,
+ * e.g. '@').
+ */
+export type Candidates = 'digits' | 'tokens' | { needle: string; before: number; after: number };
 
 /** What validate/invalidate hooks get. */
 export interface PatternMatch {
@@ -44,11 +54,10 @@ export interface PatternRuleOptions {
   /** Cheap test on the whole text; when false the regexes never run (e.g. `t => t.includes('@')`). */
   precheck?: (text: string) => boolean;
   /**
-   * Run the regexes only over candidate windows instead of the whole text: `'digits'` (clusters of digits with a
-   * margin; every match must contain a digit within 12 characters of its ends) or `{ needle, before, after }`
-   * (windows around each occurrence of a literal, e.g. '@'). Validation and context still see the whole text.
+   * Run the regexes only over candidate windows instead of the whole text (see Candidates; a pattern may set its
+   * own). Validation and context still see the whole text.
    */
-  candidates?: 'digits' | { needle: string; before: number; after: number };
+  candidates?: Candidates;
   /**
    * Checks a match: `false` drops it, `true` keeps the score, a number replaces the score, a string is evidence
    * (kept with the base score). It may shrink the match by changing `start`/`end`/`value`.
@@ -79,8 +88,6 @@ export class PatternRule implements Rule {
   readonly entities: readonly string[];
   readonly stages: readonly SafetyStage[];
   protected readonly opts: PatternRuleOptions;
-  /** ScanContext.cache key of the needle view (built once, not per scan). */
-  private readonly needleKey: string | undefined;
   /**
    * The lowest score the scanner keeps for this rule's entities (set by the scanner that built the rule; 0 keeps
    * everything). With `hooksKeepScore` it lets the rule skip matches that cannot reach it.
@@ -99,30 +106,20 @@ export class PatternRule implements Rule {
     const ents = new Set([opts.entity, ...opts.patterns.map((p) => p.entity ?? opts.entity)]);
     this.entities = [...ents];
     this.stages = opts.stages ?? ['input'];
-    const c = opts.candidates;
-    this.needleKey = c && c !== 'digits' ? `needle:${c.needle}:${c.before}:${c.after}` : undefined;
   }
 
   scan(text: string, ctx?: ScanContext): Finding[] {
     const o = this.opts;
     if (o.precheck && !o.precheck(text)) return [];
-    let sub: SubView | undefined;
-    const c = o.candidates;
-    if (c === 'digits') {
-      sub = cachedView(ctx?.cache, 'digits', () => {
-        const pre = ctx?.cache?.get('prescan') as Prescan | undefined;
-        return pre ? subView(text, pre.digitWindows) : digitView(text);
-      });
-    }
-    else if (c) sub = cachedView(ctx?.cache, this.needleKey!, () => needleView(text, c.needle, c.before, c.after));
-    const hay = sub ? sub.text : text;
-    if (sub && hay.length <= 1) return [];
     const out: Finding[] = [];
     const boost = o.context && o.context.length > 0 ? (o.contextBoost ?? 0.35) : 0;
     for (const spec of o.patterns) {
       // below the threshold without context: the match needs a context word to be kept (or cannot be kept at all)
       const weak = this.minScore > 0 && o.hooksKeepScore === true && round(spec.score) < this.minScore;
       if (weak && (boost === 0 || round(Math.min(1, spec.score + boost)) < this.minScore)) continue;
+      const sub = candidateView(spec.candidates === undefined ? o.candidates : (spec.candidates ?? undefined), text, ctx);
+      const hay = sub ? sub.text : text;
+      if (sub && hay.length <= 1) continue;
       if (spec.precheck && !spec.precheck(hay)) continue;
       const re = spec.regex;
       re.lastIndex = 0;
@@ -162,6 +159,15 @@ export class PatternRule implements Rule {
     }
     return out;
   }
+}
+
+/** The candidate windows of `text` for a kind (shared through ScanContext.cache), undefined for the whole text. */
+function candidateView(c: Candidates | undefined, text: string, ctx: ScanContext | undefined): SubView | undefined {
+  if (c === undefined) return undefined;
+  const pre = ctx?.cache?.get('prescan') as Prescan | undefined;
+  if (c === 'digits') return cachedView(ctx?.cache, 'digits', () => (pre ? subView(text, pre.digitWindows) : digitView(text)));
+  if (c === 'tokens') return cachedView(ctx?.cache, 'tokens', () => tokenView(text, pre?.longRuns));
+  return cachedView(ctx?.cache, `needle:${c.needle}:${c.before}:${c.after}`, () => needleView(text, c.needle, c.before, c.after));
 }
 
 /** Per regex, its value group names (`v`, `v1`, `v2`…) in the order of the groups object. */

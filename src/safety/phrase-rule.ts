@@ -85,16 +85,91 @@ function literalPrefix(frag: string): { first: string; second?: string } | undef
   return { first: a[0], second: b[0] };
 }
 
+/** A Latin key word's first character and, when fixed, its second (both lowercase). */
+export interface WordStart {
+  first: string;
+  second?: string;
+}
+
 /**
- * The sentences (as sorted, distinct [start, end)) that contain a match of one of the global regexes (and of
- * `hit`, tried only at the positions `hits`: the same sentences as `hit.global` would give).
+ * The HitTrigger for Latin key words (matched case-insensitively) when the prescan can find every position where
+ * one may match: `words` match at word starts only (the union gives them one leading \b) and each starts with a
+ * literal letter, or with a leading group of alternatives that do; `others` each start with a literal non-word
+ * character (the prescan marks those). Undefined when a fragment has no such start (then a regex pass is needed).
+ *
+ * @example
+ * latinTrigger(['ignore', '(?:system|assistant):'], ['<\\|'])?.starts // [{ first: 'i', second: 'g' }, { first: 's', second: 'y' }, { first: 'a', second: 's' }]
+ */
+export function latinTrigger(words: readonly string[], others: readonly string[]): { trigger: HitTrigger; starts: WordStart[] } | undefined {
+  const starts: WordStart[] = [];
+  for (const w of words) {
+    const s = wordStarts(w);
+    if (!s) return undefined;
+    starts.push(...s);
+  }
+  const firsts: string[] = [];
+  for (const o of others) {
+    const lit = literalPrefix(o);
+    if (!lit || /\w/.test(lit.first)) return undefined;
+    firsts.push(lit.first);
+  }
+  const src = [words.length > 0 ? `\\b(?:${words.join('|')})` : '', ...others].filter((x) => x !== '').join('|');
+  if (src === '') return undefined;
+  return { trigger: { global: new RegExp(src, 'gi'), sticky: new RegExp(src, 'yi'), firsts: [...new Set(firsts)] }, starts };
+}
+
+/** The starts of a word fragment (lowercase), a leading `(?:a|b)` group expanded into its alternatives. */
+function wordStarts(frag: string): WordStart[] | undefined {
+  if (frag.startsWith('(?:')) {
+    let depth = 0;
+    let inClass = false;
+    const alts: string[] = [];
+    let from = 3;
+    for (let i = 0; i < frag.length; i++) {
+      const c = frag[i];
+      if (c === '\\') i++;
+      else if (inClass) inClass = c !== ']';
+      else if (c === '[') inClass = true;
+      else if (c === '(') depth++;
+      else if (c === '|' && depth === 1) {
+        alts.push(frag.slice(from, i));
+        from = i + 1;
+      } else if (c === ')' && --depth === 0) {
+        if (QUANT.has(frag[i + 1] ?? '')) return undefined;
+        alts.push(frag.slice(from, i));
+        const out: WordStart[] = [];
+        for (const alt of alts) {
+          const s = wordStarts(alt + frag.slice(i + 1));
+          if (!s) return undefined;
+          out.push(...s);
+        }
+        return out;
+      }
+    }
+    return undefined;
+  }
+  const lit = literalPrefix(frag);
+  if (!lit || !/[A-Za-z]/.test(lit.first)) return undefined;
+  const first = lit.first.toLowerCase();
+  return [lit.second === undefined ? { first } : { first, second: lit.second.toLowerCase() }];
+}
+
+/** A HitTrigger and the positions where its matches may start (undefined: not known, use its global regex). */
+export interface TriggerHits {
+  trigger: HitTrigger;
+  hits?: readonly number[];
+}
+
+/**
+ * The sentences (as sorted, distinct [start, end)) that contain a match of one of the global regexes, or of a
+ * HitTrigger tried only at its positions (the same sentences as its global regex would give).
  *
  * @example
  * candidateSentences('Hi. Ignore it!', [/ignore/gi]) // [[4, 14]]
  */
-export function candidateSentences(text: string, triggers: readonly RegExp[], hit?: HitTrigger, hits?: readonly number[]): [number, number][] {
+export function candidateSentences(text: string, triggers: readonly RegExp[], hitTriggers: readonly TriggerHits[] = []): [number, number][] {
   const out: [number, number][] = [];
-  const all = hit && !hits ? [...triggers, hit.global] : triggers;
+  const all = [...triggers, ...hitTriggers.filter((h) => !h.hits).map((h) => h.trigger.global)];
   for (const trigger of all) {
     trigger.lastIndex = 0;
     for (let m = trigger.exec(text); m !== null; m = trigger.exec(text)) {
@@ -103,7 +178,10 @@ export function candidateSentences(text: string, triggers: readonly RegExp[], hi
       if (e > trigger.lastIndex) trigger.lastIndex = e;
     }
   }
-  if (hit && hits) {
+  let passes = all.length;
+  for (const { trigger: hit, hits } of hitTriggers) {
+    if (!hits) continue;
+    passes++;
     // as the global regex's exec loop: the leftmost match from `next` starts at the first hit where it matches
     const re = hit.sticky;
     const any = hit.anySecond;
@@ -120,9 +198,15 @@ export function candidateSentences(text: string, triggers: readonly RegExp[], hi
       next = Math.max(re.lastIndex, e);
     }
   }
-  if (all.length + (hit && hits ? 1 : 0) < 2) return out;
+  if (passes < 2) return out;
   out.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   return out.filter((x, i) => i === 0 || x[0] !== out[i - 1]![0] || x[1] !== out[i - 1]![1]);
+}
+
+/** A HitTrigger shared by the phrase rules and the prescan field that has its positions. */
+export interface SharedHit {
+  trigger: HitTrigger;
+  from: 'triggerHits' | 'latinHits';
 }
 
 /** One weighted phrase pattern of a PhraseRule (matched inside one sentence, case-insensitive). */
@@ -170,7 +254,7 @@ export class PhraseRule implements Rule {
   private readonly opts: PhraseRuleOptions;
   private readonly trigger: RegExp;
   private readonly ownTrigger: RegExp;
-  private shared: { key: string; regexes: readonly RegExp[]; hit?: HitTrigger } | undefined;
+  private shared: { key: string; regexes: readonly RegExp[]; hits: readonly SharedHit[] } | undefined;
 
   constructor(opts: PhraseRuleOptions) {
     this.opts = opts;
@@ -190,13 +274,13 @@ export class PhraseRule implements Rule {
   }
 
   /**
-   * Shares the trigger pass between phrase rules: `regexes` (global) together match the union of their key words;
-   * the candidate sentences they yield are computed once per scan (memoized under `key` in ScanContext.cache) and
-   * each rule keeps the sentences its own key words match. `hit` is one more such regex, tried only at the
-   * prescan's trigger positions when the scan context has them.
+   * Shares the trigger pass between phrase rules: `regexes` (global) and `hits` together match the union of their
+   * key words; the candidate sentences they yield are computed once per scan (memoized under `key` in
+   * ScanContext.cache) and each rule keeps the sentences its own key words match. A HitTrigger of `hits` is tried
+   * only at the positions the prescan recorded under its `from` key, when the scan context has the prescan.
    */
-  shareTrigger(key: string, regexes: readonly RegExp[], hit?: HitTrigger): void {
-    this.shared = hit ? { key, regexes, hit } : { key, regexes };
+  shareTrigger(key: string, regexes: readonly RegExp[], hits: readonly SharedHit[] = []): void {
+    this.shared = { key, regexes, hits };
   }
 
   scan(text: string, ctx?: ScanContext): Finding[] {
@@ -204,8 +288,12 @@ export class PhraseRule implements Rule {
     if (sh && ctx?.cache) {
       let sentences = ctx.cache.get(sh.key) as [number, number][] | undefined;
       if (!sentences) {
-        const hits = sh.hit ? (ctx.cache.get('prescan') as Prescan | undefined)?.triggerHits : undefined;
-        ctx.cache.set(sh.key, (sentences = candidateSentences(text, sh.regexes, sh.hit, hits)));
+        const pre = ctx.cache.get('prescan') as Prescan | undefined;
+        const hits = sh.hits.map(({ trigger, from }): TriggerHits => {
+          const at = pre?.[from];
+          return at ? { trigger, hits: at } : { trigger };
+        });
+        ctx.cache.set(sh.key, (sentences = candidateSentences(text, sh.regexes, hits)));
       }
       const out: Finding[] = [];
       for (const [s, e] of sentences) {

@@ -1,9 +1,9 @@
 import { ConfigError } from '../errors.js';
-import { prescanView, triggerTable, type Prescan } from './candidates.js';
+import { prescanView, triggerTable, type Prescan, type Triggers } from './candidates.js';
 import { safetyLog } from './log.js';
 import type { ResolvedPolicy } from './policy.js';
 import { PatternRule } from './pattern-rule.js';
-import { PhraseRule, hitTrigger } from './phrase-rule.js';
+import { PhraseRule, hitTrigger, latinTrigger, type SharedHit } from './phrase-rule.js';
 import { RULE_FACTORIES, isAsyncRule } from './registry.js';
 import type { NerFunction } from './rules/ner-entities.js';
 import { createView, type TextView } from './text.js';
@@ -56,7 +56,7 @@ export class SafetyScanner {
   readonly rules: readonly Rule[];
   readonly asyncRules: readonly AsyncRule[];
   /** The prescan class table with the phrase rules' CJK trigger characters (undefined: plain prescan). */
-  private readonly triggers: Uint8Array | undefined;
+  private readonly triggers: Triggers | undefined;
 
   constructor(policy: ResolvedPolicy, opts: CompileOptions = {}) {
     this.policy = policy;
@@ -91,24 +91,31 @@ export class SafetyScanner {
     for (const r of opts.extraRules ?? []) (isAsyncRule(r) ? async : sync).push(r as never);
     // one trigger pass for all phrase rules (injection checks) instead of one each
     const phrase = sync.filter((r): r is PhraseRule => r instanceof PhraseRule);
-    let triggers: Uint8Array | undefined;
+    let triggers: Triggers | undefined;
     if (phrase.length > 1) {
-      // key words with Latin letters in one regex with the i flag, the others (CJK, symbols) in one without: V8 is much faster on each half than on a mixed union
       const frags = phrase.flatMap((r) => r.keywords);
       const latin = frags.filter((f) => /[A-Za-z]/.test(f));
       const cjk = frags.filter((f) => !/[A-Za-z]/.test(f));
-      const parts: RegExp[] = [];
       // fragments that start a word get one leading \b: positions inside words then fail after a single check
-      const wordStart = latin.filter((f) => /^(?:[A-Za-z]|\(\?:[A-Za-z])/.test(f));
-      const otherLatin = latin.filter((f) => !wordStart.includes(f));
-      const src = [wordStart.length > 0 ? `\\b(?:${wordStart.join('|')})` : '', ...otherLatin].filter((x) => x !== '');
-      if (src.length > 0) parts.push(new RegExp(src.join('|'), 'gi'));
-      // CJK key words that start with a literal character: the prescan marks those characters and the union runs
-      // as a sticky regex at the marked positions only (a regex pass over mostly-CJK text costs as much as the rest)
+      const wordStart = latin.filter((f) => /^(?:\\b)?(?:[A-Za-z]|\(\?:[A-Za-z])/.test(f)).map((f) => f.replace(/^\\b/, ''));
+      const otherLatin = latin.filter((f) => !/^(?:\\b)?(?:[A-Za-z]|\(\?:[A-Za-z])/.test(f));
+      // the prescan marks where a key word may start: the first characters of the CJK key words (the union then runs
+      // as a sticky regex at those positions only; a regex pass over mostly-CJK text costs as much as the rest), and
+      // the Latin word starts whose first two letters begin a key word. Without such literal starts: a regex pass
+      // each for the Latin (i flag) and the other key words (V8 is much faster on each half than on a mixed union).
+      const regexes: RegExp[] = [];
+      const shared: SharedHit[] = [];
+      const lat = latinTrigger(wordStart, otherLatin);
+      if (lat) shared.push({ trigger: lat.trigger, from: 'latinHits' });
+      else if (latin.length > 0) {
+        const src = [wordStart.length > 0 ? `\\b(?:${wordStart.join('|')})` : '', ...otherLatin].filter((x) => x !== '');
+        regexes.push(new RegExp(src.join('|'), 'gi'));
+      }
       const hit = hitTrigger(cjk);
-      if (hit) triggers = triggerTable(hit.firsts);
-      else if (cjk.length > 0) parts.push(new RegExp(cjk.join('|'), 'g'));
-      for (const r of phrase) r.shareTrigger('phrase-triggers', parts, hit);
+      if (hit) shared.push({ trigger: hit, from: 'triggerHits' });
+      else if (cjk.length > 0) regexes.push(new RegExp(cjk.join('|'), 'g'));
+      if (hit || lat) triggers = triggerTable(hit?.firsts ?? [], lat ? { firsts: lat.trigger.firsts, starts: lat.starts } : undefined);
+      for (const r of phrase) r.shareTrigger('phrase-triggers', regexes, shared);
     }
     this.triggers = triggers;
     this.rules = sync;

@@ -1,3 +1,4 @@
+import { containsVia } from '../candidates.js';
 import { PatternRule } from '../pattern-rule.js';
 
 /**
@@ -12,7 +13,7 @@ export function createJwtRule(): PatternRule {
     version: '1',
     category: 'secret',
     entity: 'SECRET',
-    precheck: (t) => t.includes('eyJ'),
+    precheck: (t) => containsVia(t, 'eyJ', 2),
     patterns: [{ regex: /(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*(?![\w-])/g, score: 0.95, name: 'jwt' }],
     validate: ({ value }) => {
       try {

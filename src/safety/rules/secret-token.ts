@@ -1,6 +1,11 @@
+import { containsVia } from '../candidates.js';
 import { PatternRule } from '../pattern-rule.js';
 
-/** Token formats with a fixed shape, in one regex so the text is read once. The named group `v` is the secret. */
+/**
+ * Token formats with a fixed shape, in one regex so the text is read once. The named group `v` is the secret. Each
+ * lies in a run of 15+ base64 characters that starts at most 40 characters after the match (the prescan's
+ * longRuns), so the regex only reads those windows.
+ */
 const TOKEN_RE = new RegExp(
   [
     '(?<![\\w/+-])(?<v1>(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})(?![\\w])', // AWS access key id
@@ -13,6 +18,13 @@ const TOKEN_RE = new RegExp(
     '(?<![\\w-])(?<v8>sk-(?:proj-|ant-(?:api\\d\\d-)?)?[A-Za-z0-9_-]{32,200})(?![\\w-])', // OpenAI / Anthropic keys
     '(?<![\\w])(?<v9>[rs]k_live_[A-Za-z0-9]{20,99})(?![\\w])', // Stripe live keys
     'AccountKey=(?<v10>[A-Za-z0-9+/]{86}==)', // Azure storage account key
+  ].join('|'),
+  'g',
+);
+
+/** Formats whose value may be cut by '%' or follows a long prefix: read in the whole text, after a literal test. */
+const KEYED_RE = new RegExp(
+  [
     '(?:SharedAccessKey|sig)=(?<v11>[A-Za-z0-9%+/]{40,100}(?:%3D|=){0,2})', // Azure SAS / service bus
     '"private_key_id"\\s*:\\s*"(?<v13>[0-9a-f]{40})"', // GCP service account key id
   ].join('|'),
@@ -40,9 +52,15 @@ export function createSecretTokenRule(): PatternRule {
     category: 'secret',
     entity: 'SECRET',
     patterns: [
-      { regex: TOKEN_RE, score: 0.95, name: 'token' },
+      { regex: TOKEN_RE, score: 0.95, name: 'token', candidates: 'tokens' },
+      {
+        regex: KEYED_RE,
+        score: 0.95,
+        name: 'token',
+        precheck: (t) => containsVia(t, 'sig=', 3) || containsVia(t, 'SharedAccessKey=', 15) || containsVia(t, '"private_key_id"', 8),
+      },
       // Azure AD client secret: anchored on its fixed 'Q~' so the regex only runs when that occurs
-      { regex: /(?<![\w~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![\w~.-])/g, score: 0.9, name: 'azure', precheck: (t) => t.includes('Q~') },
+      { regex: /(?<![\w~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![\w~.-])/g, score: 0.9, name: 'azure', precheck: (t) => containsVia(t, 'Q~', 1) },
     ],
     validate: ({ value }) => {
       for (const [re, kind] of KINDS) if (re.test(value)) return kind;

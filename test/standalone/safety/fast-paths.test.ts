@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { prescan, prescanView, triggerTable } from '../../../src/safety/candidates.js';
-import { PhraseRule, candidateSentences, hitTrigger } from '../../../src/safety/phrase-rule.js';
+import { containsVia, prescan, prescanView, triggerTable } from '../../../src/safety/candidates.js';
+import { PhraseRule, candidateSentences, hitTrigger, latinTrigger } from '../../../src/safety/phrase-rule.js';
+import { PatternRule, type PatternRuleOptions } from '../../../src/safety/pattern-rule.js';
+import { createSecretTokenRule } from '../../../src/safety/rules/secret-token.js';
 import { SafetyScanner } from '../../../src/safety/scanner.js';
 import { resolvePolicy } from '../../../src/safety/policy.js';
 import { defaultPolicy } from '../../../src/safety/index.js';
@@ -21,7 +23,7 @@ describe('fast paths are exact', () => {
     fc.assert(
       fc.property(textArb, (text) => {
         const pre = prescan(text, 10, table);
-        expect(candidateSentences(text, [/ignore/gi], hit, pre.triggerHits)).toEqual(candidateSentences(text, [/ignore/gi, hit.global]));
+        expect(candidateSentences(text, [/ignore/gi], [{ trigger: hit, hits: pre.triggerHits! }])).toEqual(candidateSentences(text, [/ignore/gi, hit.global]));
       }),
       { numRuns: 400 },
     );
@@ -54,6 +56,7 @@ describe('fast paths are exact', () => {
         const b64 = [...text.matchAll(/(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/_=-])/g)].map((m): [number, number] => [m.index, m.index + m[0].length]);
         expect(pre.digitWindows).toEqual(digits);
         expect(pre.b64Runs).toEqual(b64);
+        expect(pre.longRuns).toEqual([...text.matchAll(/[A-Za-z0-9+/_-]{15,}/g)].map((m) => [m.index, m.index + m[0].length]));
       }),
       { numRuns: 500 },
     );
@@ -140,6 +143,65 @@ describe('fast paths are exact', () => {
     expect(hitTrigger(['[甲乙]方'])).toBeUndefined();
     expect(hitTrigger(['甲|乙方'])).toBeUndefined();
     expect(hitTrigger(['\\d+号'])).toBeUndefined();
+  });
+
+  it('Latin key words tried at the prescan word starts give the sentences of the global regex', () => {
+    const words = ['ignore', 'you are', "don't follow", 'role-?play', '(?:system|assistant)\\s*[:：]', '(?:end of|begin) (?:system|user)', 'DAN\\b', 'instructions?\\s*[:：]'];
+    const others = ['<\\|', '\\[\\/?INST\\]', '#\\s*(?:system|new)'];
+    const lat = latinTrigger(words, others)!;
+    expect(lat.starts).toContainEqual({ first: 'a', second: 's' });
+    expect(lat.starts).toContainEqual({ first: 'r', second: 'o' });
+    expect(lat.trigger.firsts).toEqual(['<', '[', '#']);
+    const tables = triggerTable([], { firsts: lat.trigger.firsts, starts: lat.starts });
+    const bits = ['ignore', 'IGNORE', 'Ignore', 'ign', 'you are', 'YOU ARE', 'you', "don't follow", 'roleplay', 'role-play', 'System:', 'assistant ：', 'end of system', 'Begin user',
+      'DAN', 'dan!', 'instruction:', '<|', '[INST]', '[/inst]', '# new', 'x', '_', '-', '+', '/', '1', ' ', '.', '\n', '中', 'ｉ', 'ｇnore', '\u200B', 'Ｉ', '\uD835\uDC22', '℃', 'ﬁ'];
+    const arb = fc.oneof(fc.array(fc.constantFrom(...bits), { maxLength: 40 }).map((a) => a.join('')), fc.string({ maxLength: 80 }));
+    fc.assert(
+      fc.property(arb, (original) => {
+        const { view, pre } = prescanView(original, 10, tables);
+        const text = view.text;
+        // every match of the global regex starts at a recorded position (the hits are a superset)
+        const global = new RegExp(lat.trigger.global.source, 'gi');
+        for (const m of text.matchAll(global)) expect(pre.latinHits).toContain(m.index);
+        expect(candidateSentences(text, [], [{ trigger: lat.trigger, hits: pre.latinHits! }])).toEqual(candidateSentences(text, [lat.trigger.global]));
+      }),
+      { numRuns: 800 },
+    );
+    // a second character still to be folded (or removed) counts as a maybe
+    for (const t of ['ｉｇnore', 'iｇnore', 'i\u200Bgnore', 'ignore', 'Ｉgnore', 'x-ignore', '中ignore']) {
+      const { view, pre } = prescanView(t, 10, tables);
+      expect(pre.latinHits, t).toContain(view.text.toLowerCase().indexOf('ignore'));
+    }
+    for (const t of ['xignore', '1ignore', '_ignore', 'itch']) expect(prescanView(t, 10, tables).pre.latinHits, t).toEqual([]);
+    expect(latinTrigger(['[a-z]gnore'], [])).toBeUndefined();
+    expect(latinTrigger(['ignore'], ['\\d+'])).toBeUndefined();
+  });
+
+  it('secret-token over the token windows finds what its regexes find over the whole text', () => {
+    const rule = createSecretTokenRule();
+    const opts = (rule as unknown as { opts: PatternRuleOptions }).opts;
+    const whole = new PatternRule({ ...opts, patterns: opts.patterns.map((p) => ({ ...p, candidates: null })) });
+    const bits = ['AKIAIOSFODNN7EXAMPLE', 'AIzaSyA1234567890abcdefghijklmnopqrstuv', 'ghp_' + 'a1B2'.repeat(9), 'xoxb-1234567890-abcdef', 'sk-' + 'Ab1_'.repeat(9),
+      'https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX', 'AccountKey=' + 'Ab1+'.repeat(21) + 'xy==', 'sig=' + 'ab%2F'.repeat(9), '"private_key_id": "' + 'ab12'.repeat(10) + '"',
+      'abc1Q~' + 'x'.repeat(32), 'x', '-', '/', '+', '=', ' ', '中', '\n', 'key: ', 'a'.repeat(14), 'A', '_'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...bits), { maxLength: 24 }).map((a) => a.join('')), (text) => {
+        const { pre } = prescanView(text, 10);
+        const withPrescan = rule.scan(text, { stage: 'input', cache: new Map([['prescan', pre]]) });
+        expect(withPrescan).toEqual(whole.scan(text, { stage: 'input' }));
+        expect(rule.scan(text, { stage: 'input' })).toEqual(withPrescan);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('containsVia finds what includes finds', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('e', 'y', 'J', 'Q', '~', 'a', ' '), maxLength: 40 }), fc.constantFrom(['eyJ', 2], ['Q~', 1], ['yJ', 0], ['~', 0]), (text, [needle, pivot]) => {
+        expect(containsVia(text, needle as string, pivot as number)).toBe(text.includes(needle as string));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('a CJK key word without a literal first character falls back to the regex pass', () => {
