@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { makeCorpus } from './safety-corpus.mjs';
+import { asInput, makeCorpus } from './safety-corpus.mjs';
 import { makeNaturalCorpus } from './safety-natural-corpus.mjs';
 
 const args = process.argv.slice(2);
@@ -20,9 +20,9 @@ const dataDir = process.env.ONRAMP_DATA ?? path.resolve(new URL('..', import.met
 const corpus = opt('--corpus', 'synthetic') === 'natural' ? makeNaturalCorpus(mb * 1048576, 42, dataDir) : makeCorpus(mb * 1048576, 42);
 const bytesMB = Buffer.byteLength(corpus) / 1048576;
 const reqs = [];
-for (let i = 0; reqs.length < 2000 && i < corpus.length; ) { let j = i + 400; while (j < corpus.length && Buffer.byteLength(corpus.slice(i, j)) < 1024) j += 16; reqs.push(corpus.slice(i, j)); i = j; }
+for (let i = 0; reqs.length < 2000 && i < corpus.length; ) { let j = i + 400; while (j < corpus.length && Buffer.byteLength(corpus.slice(i, j)) < 1024) j += 16; reqs.push(asInput(corpus.slice(i, j))); i = j; }
 const groups = []; for (let i = 0; i < reqs.length; i += 50) groups.push(reqs.slice(i, i + 50));
-const parts = []; for (let i = 0; i < corpus.length; i += 65536) parts.push(corpus.slice(i, i + 65536));
+const parts = []; for (let i = 0; i < corpus.length; i += 65536) parts.push(asInput(corpus.slice(i, i + 65536)));
 const libs = { A, B }; const sc = { A: A.compilePolicy(), B: B.compilePolicy() };
 const res = {};
 const rec = (k, n, j, t) => { (res[k] ??= new Array(n).fill(Infinity))[j] = Math.min(res[k][j], t); };

@@ -5,11 +5,12 @@
 // the figures least disturbed by other load (minimum per 64 K-character part, per group of 50 requests).
 // Usage: npx tsc -p tsconfig.json && node bench/safety.mjs [--mb 10] [--json] [--corpus synthetic|natural]
 // --corpus natural: text of the development data in ../shared/data (bench/safety-natural-corpus.mjs) instead of the
-// identifier-dense synthetic corpus; ONRAMP_DATA overrides the data folder.
+// identifier-dense synthetic corpus; ONRAMP_DATA overrides the data folder. Every input is a flat string decoded from
+// UTF-8, as a request body is (see asInput in safety-corpus.mjs).
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { compilePolicy, mask, scan } from '../dist/safety/index.js';
-import { makeCorpus } from './safety-corpus.mjs';
+import { asInput, makeCorpus } from './safety-corpus.mjs';
 import { makeNaturalCorpus } from './safety-natural-corpus.mjs';
 
 const args = process.argv.slice(2);
@@ -18,7 +19,7 @@ const json = args.includes('--json');
 const kind = args.includes('--corpus') ? args[args.indexOf('--corpus') + 1] : 'synthetic';
 if (kind !== 'synthetic' && kind !== 'natural') throw new Error(`--corpus must be synthetic or natural, not ${kind}`);
 const dataDir = process.env.ONRAMP_DATA ?? path.resolve(new URL('..', import.meta.url).pathname, '../shared/data');
-const corpus = kind === 'natural' ? makeNaturalCorpus(mb * 1024 * 1024, 42, dataDir) : makeCorpus(mb * 1024 * 1024, 42);
+const corpus = asInput(kind === 'natural' ? makeNaturalCorpus(mb * 1024 * 1024, 42, dataDir) : makeCorpus(mb * 1024 * 1024, 42));
 const bytes = Buffer.byteLength(corpus);
 const scanner = compilePolicy();
 
@@ -27,7 +28,7 @@ const reqs = [];
 for (let i = 0; reqs.length < 2000 && i < corpus.length; ) {
   let j = i + 400; // ~1 KB of mixed CJK (3 bytes) and Latin (1 byte)
   while (j < corpus.length && Buffer.byteLength(corpus.slice(i, j)) < 1024) j += 16;
-  reqs.push(corpus.slice(i, j));
+  reqs.push(asInput(corpus.slice(i, j)));
   i = j;
 }
 const reqBytes = reqs.reduce((a, s) => a + Buffer.byteLength(s), 0) / reqs.length;
@@ -61,13 +62,13 @@ const refMs = time(() => {
 const scanT = time(() => scan(corpus, scanner), 5);
 const maskT = time(() => mask(corpus, scanner), 5);
 const chunks = [];
-for (let i = 0; i < corpus.length; i += 32 * 1024) chunks.push(corpus.slice(i, i + 32 * 1024));
+for (let i = 0; i < corpus.length; i += 32 * 1024) chunks.push(asInput(corpus.slice(i, i + 32 * 1024)));
 const chunkT = time(() => { for (const c of chunks) scan(c, scanner); }, 5);
 const full = scan(corpus, scanner);
 // Least disturbed by other load: 64 K-character parts, each timed alone (wall), the minimum of 9 passes per part,
 // summed; a pass is short enough that most parts get at least one undisturbed run. The reference loop the same way.
 const parts = [];
-for (let i = 0; i < corpus.length; i += 65536) parts.push(corpus.slice(i, i + 65536));
+for (let i = 0; i < corpus.length; i += 65536) parts.push(asInput(corpus.slice(i, i + 65536)));
 function minPerPart(fn, reps = 9) {
   const best = parts.map(() => Infinity);
   for (let k = 0; k < reps; k++) {
