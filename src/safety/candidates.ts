@@ -264,43 +264,45 @@ export function prescanView(text: string, margin = 10, withTriggers?: Triggers):
   let pendStart = -1;
   let pendEnd = 0;
   let pendEqs = 0;
-  // positions are view positions: p = i + d for a character of the text; a fold character's replacement is read
-  // from `rep` (at repBase + ri) before the text goes on
+  // the characters come from `src`: the text, or for a moment the replacement of a fold character (then `back` and
+  // `dBack` say where the text goes on); positions are view positions, p = j + d
+  let src = text;
+  let j = 0;
+  let end = n;
   let d = 0;
-  let rep = '';
-  let ri = 0;
-  let repBase = 0;
-  let i = 0;
+  let back = -1;
+  let dBack = 0;
   for (;;) {
-    let c: number;
-    let v: number;
-    let p: number;
-    if (ri < rep.length) {
-      c = rep.charCodeAt(ri);
-      v = t[c]! & ~SPECIAL;
-      p = repBase + ri;
-      ri++;
-    } else {
-      if (i >= n) break;
-      c = text.charCodeAt(i);
-      v = t[c]!;
-      if (v & SPECIAL) {
+    if (j >= end) {
+      if (back < 0) break;
+      src = text;
+      j = back;
+      end = n;
+      d = dBack;
+      back = -1;
+      continue;
+    }
+    const c = src.charCodeAt(j);
+    let v = t[c]!;
+    if (v & SPECIAL) {
+      if (back < 0) {
         special = true;
         builder ??= new ViewBuilder(text);
-        const r = builder.fold(i);
+        const r = builder.fold(j);
         if (r !== undefined) {
-          rep = r;
-          ri = 0;
-          repBase = i + d;
-          d += r.length - builder.width;
-          i += builder.width;
+          back = j + builder.width;
+          dBack = d + r.length - builder.width;
+          d += j;
+          src = r;
+          j = 0;
+          end = r.length;
           continue;
         }
-        v &= ~SPECIAL; // a lead surrogate on its own: flagged, not folded
       }
-      p = i + d;
-      i++;
+      v &= ~SPECIAL; // a lead surrogate on its own (flagged, not folded), or a replacement's character
     }
+    const p = j + d;
+    j++;
     if (pendStart >= 0) {
       if (v & EQ && pendEqs < 2) {
         pendEnd++;
@@ -319,7 +321,7 @@ export function prescanView(text: string, margin = 10, withTriggers?: Triggers):
         runStart = -1;
       }
       prevEq = false;
-      if (ri >= rep.length) while (i < n && t[text.charCodeAt(i)] === 0) i++;
+      while (j < end && t[src.charCodeAt(j)] === 0) j++;
       continue;
     }
     // letters and the other base64 characters that are not digits: only the run bookkeeping applies (same tight loop)
@@ -327,7 +329,7 @@ export function prescanView(text: string, margin = 10, withTriggers?: Triggers):
       // a word start: a Latin key word may begin here when its first two characters say so (a second character
       // still to be folded counts as a maybe)
       if (pairs && p !== wordEnd) {
-        const c2 = ri < rep.length ? rep.charCodeAt(ri) : i < n ? text.charCodeAt(i) : -1;
+        const c2 = j < end ? src.charCodeAt(j) : back >= 0 && back < n ? text.charCodeAt(back) : -1;
         const col = c2 < 0 || c2 >= 128 ? 128 : c2 >= 65 && c2 <= 90 ? c2 | 32 : c2;
         if (pairs[(c | 32) * 129 + col] === 1 || (c2 >= 128 && (t[c2]! & SPECIAL) !== 0)) latinHits!.push(p);
       }
@@ -336,10 +338,8 @@ export function prescanView(text: string, margin = 10, withTriggers?: Triggers):
         runEq = prevEq;
       }
       prevEq = false;
-      if (ri >= rep.length) {
-        while (i < n && t[text.charCodeAt(i)] === B64) i++;
-        wordEnd = i + d;
-      } else wordEnd = p + 1;
+      while (j < end && t[src.charCodeAt(j)] === B64) j++;
+      wordEnd = j + d;
       continue;
     }
     if (v & TRIG) hits!.push(p);
