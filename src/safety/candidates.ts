@@ -201,10 +201,10 @@ export interface Triggers {
   /** The class table with the trigger bits. */
   readonly table: Uint8Array;
   /**
-   * Latin word starts: `pairs[first * 129 + second]` is 1 when a key word may start with these two characters
-   * (lowercase ASCII; column 128 stands for a non-ASCII or missing second character).
+   * Latin word starts: `starts[a * 729 + b * 27 + c]` is 1 when a key word may start with these three characters
+   * (see `startCode`: a-z case-insensitively, 26 for any other character).
    */
-  readonly pairs?: Uint8Array;
+  readonly starts?: Uint8Array;
 }
 
 /**
@@ -221,14 +221,33 @@ export function triggerTable(chars: Iterable<string>, latin?: { firsts: readonly
   for (const ch of chars) t[ch.charCodeAt(0)]! |= TRIG;
   if (!latin) return { table: t };
   for (const ch of latin.firsts) t[ch.charCodeAt(0)]! |= TRIGL;
-  const pairs = new Uint8Array(128 * 129);
-  for (const { first, second } of latin.starts) {
-    const row = first.charCodeAt(0) * 129;
-    const col = second === undefined ? -1 : second.charCodeAt(0);
-    if (col < 0 || col >= 128) pairs.fill(1, row, row + 129);
-    else pairs[row + col] = 1;
+  const starts = new Uint8Array(26 * 729);
+  for (const { first, second, third } of latin.starts) {
+    const a = startCode(first.charCodeAt(0), t);
+    if (a < 0 || a > 25) throw new TypeError(`a Latin key word starts with a letter, not ${first}`);
+    if (second === undefined) starts.fill(1, a * 729, a * 729 + 729);
+    else {
+      const b = startCode(second.charCodeAt(0), t);
+      if (third === undefined || b < 0) starts.fill(1, a * 729 + Math.max(0, b) * 27, a * 729 + (b < 0 ? 729 : b * 27 + 27));
+      else {
+        const c = startCode(third.charCodeAt(0), t);
+        if (c < 0) starts.fill(1, a * 729 + b * 27, a * 729 + b * 27 + 27);
+        else starts[a * 729 + b * 27 + c] = 1;
+      }
+    }
   }
-  return { table: t, pairs };
+  return { table: t, starts };
+}
+
+/**
+ * The code of a character in Triggers.starts: 0-25 for a-z and A-Z, 26 for any other character or none (-1), and
+ * -1 for a character that folding may still turn into a letter (a fold character of table `t`: a maybe).
+ */
+function startCode(c: number, t: Uint8Array): number {
+  if (c < 0) return 26;
+  const l = c | 32;
+  if (l >= 97 && l <= 122 && c < 128) return l - 97;
+  return c >= 128 && (t[c]! & SPECIAL) !== 0 ? -1 : 26;
 }
 
 /**
@@ -243,8 +262,8 @@ export function triggerTable(chars: Iterable<string>, latin?: { firsts: readonly
 export function prescanView(text: string, margin = 10, withTriggers?: Triggers): { view: TextView; pre: Prescan } {
   const t = withTriggers?.table ?? classTable();
   const hits: number[] | undefined = withTriggers ? [] : undefined;
-  const pairs = withTriggers?.pairs;
-  const latinHits: number[] | undefined = pairs ? [] : undefined;
+  const starts = withTriggers?.starts;
+  const latinHits: number[] | undefined = starts ? [] : undefined;
   let wordEnd = -1; // the view position right after the last word character ([A-Za-z0-9_]) read
   const n = text.length;
   const digitWindows: [number, number][] = [];
@@ -328,10 +347,15 @@ export function prescanView(text: string, margin = 10, withTriggers?: Triggers):
     if (v === B64) {
       // a word start: a Latin key word may begin here when its first two characters say so (a second character
       // still to be folded counts as a maybe)
-      if (pairs && p !== wordEnd) {
-        const c2 = j < end ? src.charCodeAt(j) : back >= 0 && back < n ? text.charCodeAt(back) : -1;
-        const col = c2 < 0 || c2 >= 128 ? 128 : c2 >= 65 && c2 <= 90 ? c2 | 32 : c2;
-        if (pairs[(c | 32) * 129 + col] === 1 || (c2 >= 128 && (t[c2]! & SPECIAL) !== 0)) latinHits!.push(p);
+      if (starts && p !== wordEnd) {
+        const a = (c | 32) - 97; // c is a letter or '_'
+        if (a >= 0 && a < 26) {
+          const c2 = j < end ? src.charCodeAt(j) : back >= 0 && back < n ? text.charCodeAt(back) : -1;
+          const c3 = j + 1 < end ? src.charCodeAt(j + 1) : back >= 0 && back + j + 1 - end < n ? text.charCodeAt(back + j + 1 - end) : -1;
+          const b = startCode(c2, t);
+          const e = startCode(c3, t);
+          if (b < 0 || e < 0 || starts[a * 729 + b * 27 + e] === 1) latinHits!.push(p);
+        }
       }
       if (runStart < 0) {
         runStart = p;

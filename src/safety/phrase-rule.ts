@@ -64,7 +64,7 @@ function literalAt(frag: string, i: number): [string, number] | undefined {
  * The first character of a regex fragment when every match of it starts with that character (a plain literal, or
  * an escaped punctuation character, not followed by a quantifier), and the second one when it is fixed too.
  */
-function literalPrefix(frag: string): { first: string; second?: string } | undefined {
+function literalPrefix(frag: string): { first: string; second?: string; third?: string } | undefined {
   const a = literalAt(frag, 0);
   if (!a || QUANT.has(frag[a[1]] ?? '')) return undefined;
   // a top-level alternative would start with another character
@@ -82,13 +82,17 @@ function literalPrefix(frag: string): { first: string; second?: string } | undef
   const b = literalAt(frag, a[1]);
   // the second is fixed unless it may be skipped ('?', '*', '{0,…}'); '+' still needs it
   if (!b || (QUANT.has(frag[b[1]] ?? '') && frag[b[1]] !== '+')) return { first: a[0] };
-  return { first: a[0], second: b[0] };
+  // the third likewise, when the second is not repeated
+  const c = frag[b[1]] === '+' ? undefined : literalAt(frag, b[1]);
+  if (!c || (QUANT.has(frag[c[1]] ?? '') && frag[c[1]] !== '+')) return { first: a[0], second: b[0] };
+  return { first: a[0], second: b[0], third: c[0] };
 }
 
-/** A Latin key word's first character and, when fixed, its second (both lowercase). */
+/** A Latin key word's first character and, when fixed, its second and third (lowercase). */
 export interface WordStart {
   first: string;
   second?: string;
+  third?: string;
 }
 
 /**
@@ -98,7 +102,7 @@ export interface WordStart {
  * character (the prescan marks those). Undefined when a fragment has no such start (then a regex pass is needed).
  *
  * @example
- * latinTrigger(['ignore', '(?:system|assistant):'], ['<\\|'])?.starts // [{ first: 'i', second: 'g' }, { first: 's', second: 'y' }, { first: 'a', second: 's' }]
+ * latinTrigger(['ignore', '(?:system|assistant):'], ['<\\|'])?.starts // [{ first: 'i', second: 'g', third: 'n' }, { first: 's', second: 'y', third: 's' }, { first: 'a', second: 's', third: 's' }]
  */
 export function latinTrigger(words: readonly string[], others: readonly string[]): { trigger: HitTrigger; starts: WordStart[] } | undefined {
   const starts: WordStart[] = [];
@@ -151,7 +155,9 @@ function wordStarts(frag: string): WordStart[] | undefined {
   const lit = literalPrefix(frag);
   if (!lit || !/[A-Za-z]/.test(lit.first)) return undefined;
   const first = lit.first.toLowerCase();
-  return [lit.second === undefined ? { first } : { first, second: lit.second.toLowerCase() }];
+  if (lit.second === undefined) return [{ first }];
+  const second = lit.second.toLowerCase();
+  return [lit.third === undefined ? { first, second } : { first, second, third: lit.third.toLowerCase() }];
 }
 
 /** A HitTrigger and the positions where its matches may start (undefined: not known, use its global regex). */

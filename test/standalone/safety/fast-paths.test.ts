@@ -149,8 +149,9 @@ describe('fast paths are exact', () => {
     const words = ['ignore', 'you are', "don't follow", 'role-?play', '(?:system|assistant)\\s*[:：]', '(?:end of|begin) (?:system|user)', 'DAN\\b', 'instructions?\\s*[:：]'];
     const others = ['<\\|', '\\[\\/?INST\\]', '#\\s*(?:system|new)'];
     const lat = latinTrigger(words, others)!;
-    expect(lat.starts).toContainEqual({ first: 'a', second: 's' });
-    expect(lat.starts).toContainEqual({ first: 'r', second: 'o' });
+    expect(lat.starts).toContainEqual({ first: 'a', second: 's', third: 's' });
+    expect(lat.starts).toContainEqual({ first: 'r', second: 'o', third: 'l' });
+    expect(latinTrigger(['go+d', 'ab?c', 'x\\.y'], [])?.starts).toEqual([{ first: 'g', second: 'o' }, { first: 'a' }, { first: 'x', second: '.', third: 'y' }]);
     expect(lat.trigger.firsts).toEqual(['<', '[', '#']);
     const tables = triggerTable([], { firsts: lat.trigger.firsts, starts: lat.starts });
     const bits = ['ignore', 'IGNORE', 'Ignore', 'ign', 'you are', 'YOU ARE', 'you', "don't follow", 'roleplay', 'role-play', 'System:', 'assistant ：', 'end of system', 'Begin user',
@@ -172,7 +173,7 @@ describe('fast paths are exact', () => {
       const { view, pre } = prescanView(t, 10, tables);
       expect(pre.latinHits, t).toContain(view.text.toLowerCase().indexOf('ignore'));
     }
-    for (const t of ['xignore', '1ignore', '_ignore', 'itch']) expect(prescanView(t, 10, tables).pre.latinHits, t).toEqual([]);
+    for (const t of ['xignore', '1ignore', '_ignore', 'itch', 'igloo', 'Inert']) expect(prescanView(t, 10, tables).pre.latinHits, t).toEqual([]);
     expect(latinTrigger(['[a-z]gnore'], [])).toBeUndefined();
     expect(latinTrigger(['ignore'], ['\\d+'])).toBeUndefined();
   });
