@@ -16,6 +16,12 @@ export interface PatternSpec {
   precheck?: (text: string) => boolean;
   /** Candidate windows for this regex only (see PatternRuleOptions.candidates; `null`: the whole text). */
   candidates?: Candidates | null;
+  /**
+   * The positions in the text this regex runs over where one of its matches may start, ascending: every start of
+   * a match must be among them. The regex (made sticky) then runs only there, the leftmost first, as its global
+   * exec loop would (e.g. for each '@', the start of the local part before it).
+   */
+  starts?: (text: string) => number[];
 }
 
 /**
@@ -121,11 +127,30 @@ export class PatternRule implements Rule {
       const hay = sub ? sub.text : text;
       if (sub && hay.length <= 1) continue;
       if (spec.precheck && !spec.precheck(hay)) continue;
-      const re = spec.regex;
+      const starts = spec.starts?.(hay);
+      const re = starts ? stickyOf(spec.regex) : spec.regex;
       re.lastIndex = 0;
-      for (let m = re.exec(hay); m !== null; m = re.exec(hay)) {
+      let k = 0;
+      let from = 0;
+      // the next match: the global regex's, or with `starts` the sticky regex's at the first start where it matches
+      const next = (): RegExpExecArray | null => {
+        if (!starts) return re.exec(hay);
+        for (; k < starts.length; k++) {
+          const at = starts[k]!;
+          if (at < from) continue;
+          re.lastIndex = at;
+          const m = re.exec(hay);
+          if (m) {
+            k++;
+            from = Math.max(at + 1, re.lastIndex);
+            return m;
+          }
+        }
+        return null;
+      };
+      for (let m = next(); m !== null; m = next()) {
         if (m[0].length === 0) {
-          re.lastIndex++;
+          if (!starts) re.lastIndex++;
           continue;
         }
         let value = m[0];
@@ -168,6 +193,15 @@ function candidateView(c: Candidates | undefined, text: string, ctx: ScanContext
   if (c === 'digits') return cachedView(ctx?.cache, 'digits', () => (pre ? subView(text, pre.digitWindows) : digitView(text)));
   if (c === 'tokens') return cachedView(ctx?.cache, 'tokens', () => tokenView(text, pre?.longRuns));
   return cachedView(ctx?.cache, `needle:${c.needle}:${c.before}:${c.after}`, () => needleView(text, c.needle, c.before, c.after));
+}
+
+const stickies = new WeakMap<RegExp, RegExp>();
+
+/** The sticky copy of a global regex (cached). */
+function stickyOf(re: RegExp): RegExp {
+  let y = stickies.get(re);
+  if (!y) stickies.set(re, (y = new RegExp(re.source, re.flags.replace('g', '') + 'y')));
+  return y;
 }
 
 /** Per regex, its value group names (`v`, `v1`, `v2`…) in the order of the groups object. */

@@ -4,6 +4,8 @@ import { containsVia, prescan, prescanView, triggerTable } from '../../../src/sa
 import { PhraseRule, candidateSentences, hitTrigger, latinTrigger } from '../../../src/safety/phrase-rule.js';
 import { PatternRule, type PatternRuleOptions } from '../../../src/safety/pattern-rule.js';
 import { createSecretTokenRule } from '../../../src/safety/rules/secret-token.js';
+import { createEmailRule } from '../../../src/safety/rules/email.js';
+import { createUrlRule } from '../../../src/safety/rules/url.js';
 import { SafetyScanner } from '../../../src/safety/scanner.js';
 import { resolvePolicy } from '../../../src/safety/policy.js';
 import { defaultPolicy } from '../../../src/safety/index.js';
@@ -194,6 +196,26 @@ describe('fast paths are exact', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('email and url tried only at their possible starts find what their global regexes find', () => {
+    const plain = (rule: PatternRule): PatternRule => {
+      const opts = (rule as unknown as { opts: PatternRuleOptions }).opts;
+      return new PatternRule({ ...opts, patterns: opts.patterns.map((p) => ({ ...p, starts: undefined })) });
+    };
+    const cases: [PatternRule, string[]][] = [
+      [createEmailRule(), ['li.lei', '@', 'example.cn', 'a', '.', '_', '-', '+', '%', 'x'.repeat(30), ' ', '中', 'mail@x.io', '@@', 'a@b', '.cn', '\n']],
+      [createUrlRule(), ['https', 'http', 'HTTPS', 'ftp', 'x', '://', 'www.', 'WwW.', 'ww', 'w', '.', 'example.com', '/a?b=1', ' ', '中', '，', '_', ')', '(', '\n']],
+    ];
+    for (const [rule, bits] of cases) {
+      const reference = plain(rule);
+      fc.assert(
+        fc.property(fc.array(fc.constantFrom(...bits), { maxLength: 30 }).map((a) => a.join('')), (text) => {
+          expect(rule.scan(text, { stage: 'input' })).toEqual(reference.scan(text, { stage: 'input' }));
+        }),
+        { numRuns: 800 },
+      );
+    }
   });
 
   it('containsVia finds what includes finds', () => {
