@@ -239,6 +239,15 @@ export function triggerTable(chars: Iterable<string>, latin?: { firsts: readonly
   return { table: t, starts };
 }
 
+/** True when a Latin key word may start with the characters c, c2, c3 (see Triggers.starts; c2, c3 -1 if none). */
+function mayStartKey(starts: Uint8Array, t: Uint8Array, c: number, c2: number, c3: number): boolean {
+  const a = (c | 32) - 97; // c is a letter or '_'
+  if (a < 0 || a > 25) return false;
+  const b = startCode(c2, t);
+  const e = startCode(c3, t);
+  return b < 0 || e < 0 || starts[a * 729 + b * 27 + e] === 1;
+}
+
 /**
  * The code of a character in Triggers.starts: 0-25 for a-z and A-Z, 26 for any other character or none (-1), and
  * -1 for a character that folding may still turn into a letter (a fold character of table `t`: a maybe).
@@ -345,25 +354,38 @@ export function prescanView(text: string, margin = 10, withTriggers?: Triggers):
     }
     // letters and the other base64 characters that are not digits: only the run bookkeeping applies (same tight loop)
     if (v === B64) {
-      // a word start: a Latin key word may begin here when its first two characters say so (a second character
-      // still to be folded counts as a maybe)
+      // a word start: a Latin key word may begin here when its first three characters say so (a character still to
+      // be folded counts as a maybe)
       if (starts && p !== wordEnd) {
-        const a = (c | 32) - 97; // c is a letter or '_'
-        if (a >= 0 && a < 26) {
-          const c2 = j < end ? src.charCodeAt(j) : back >= 0 && back < n ? text.charCodeAt(back) : -1;
-          const c3 = j + 1 < end ? src.charCodeAt(j + 1) : back >= 0 && back + j + 1 - end < n ? text.charCodeAt(back + j + 1 - end) : -1;
-          const b = startCode(c2, t);
-          const e = startCode(c3, t);
-          if (b < 0 || e < 0 || starts[a * 729 + b * 27 + e] === 1) latinHits!.push(p);
-        }
+        const c2 = j < end ? src.charCodeAt(j) : back >= 0 && back < n ? text.charCodeAt(back) : -1;
+        const c3 = j + 1 < end ? src.charCodeAt(j + 1) : back >= 0 && back + j + 1 - end < n ? text.charCodeAt(back + j + 1 - end) : -1;
+        if (mayStartKey(starts, t, c, c2, c3)) latinHits!.push(p);
       }
       if (runStart < 0) {
         runStart = p;
         runEq = prevEq;
       }
       prevEq = false;
-      while (j < end && t[src.charCodeAt(j)] === B64) j++;
-      wordEnd = j + d;
+      for (;;) {
+        while (j < end && t[src.charCodeAt(j)] === B64) j++;
+        wordEnd = j + d;
+        // the class-0 characters that follow (spaces, punctuation, CJK) end the run; when a letter comes next, it
+        // starts the next run right here (most of a text is such words and gaps)
+        let k = j;
+        while (k < end && t[src.charCodeAt(k)] === 0) k++;
+        if (k === j) break;
+        const q = j + d;
+        if (q - runStart >= LONG_RUN) longRuns.push([runStart, q]);
+        if (!runEq && q - runStart >= 20) b64Runs.push([runStart, q]);
+        runStart = -1;
+        prevEq = false;
+        j = k;
+        if (k + 2 >= end || t[src.charCodeAt(k)] !== B64) break;
+        runStart = k + d;
+        runEq = false;
+        if (starts && mayStartKey(starts, t, src.charCodeAt(k), src.charCodeAt(k + 1), src.charCodeAt(k + 2))) latinHits!.push(k + d);
+        j = k + 1;
+      }
       continue;
     }
     if (v & TRIG) hits!.push(p);
