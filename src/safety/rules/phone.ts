@@ -1,5 +1,5 @@
 import { PatternRule, type PatternMatch } from '../pattern-rule.js';
-import { digitsOf } from '../validators.js';
+import { WordEnds, endsWithCI, isRegexSpace, skipSpacesBack } from '../validators.js';
 
 const CONTEXT = [
   'phone', 'tel', 'mobile', 'cell', 'call', 'fax', 'contact', 'number', 'whatsapp', 'sms', 'text me', 'reach',
@@ -8,9 +8,6 @@ const CONTEXT = [
 ];
 
 const DATE_LIKE = /^(?:(?:19|20)\d{2}[-./ ](?:0?[1-9]|1[0-2])[-./ ](?:0?[1-9]|[12]\d|3[01])|(?:0?[1-9]|[12]\d|3[01])[-./ ](?:0?[1-9]|1[0-2])[-./ ](?:19|20)\d{2}|(?:0?[1-9]|1[0-2])[-./ ](?:0?[1-9]|[12]\d|3[01])[-./ ](?:19|20)\d{2})$/;
-const CURRENCY_BEFORE = /[$¥€£₹₩]\s?$|(?:usd|eur|rmb|cny|gbp|jpy|amount|total|price|金额|价格)\s*[:：]?\s*$/i;
-const UNIT_AFTER = /^\s?(?:%|元|块|美元|万|亿|kg|km|mb|gb|ms|usd|eur|rmb)/i;
-const ID_BEFORE = /(?:order|invoice|ticket|tracking|ref|sku|case|licen[cs]e|passport|ssn|版本|订单|单号|编号|发票|version)\s*(?:no\.?|number|#|id)?\s*(?:is|was)?\s*[:：#]?\s*$/i;
 
 /**
  * Phone numbers: CN mobile (1[3-9]x, +86/0086 prefix, 3-4-4 separators), E.164 international numbers, North
@@ -29,9 +26,11 @@ export function createPhoneRule(): PatternRule {
     entity: 'PHONE',
     context: CONTEXT,
     contextBoost: 0.35,
+    // fixed counts are written out (\d\d\d\d, not \d{4}): V8 then checks several characters ahead at once and skips
+    // most positions of the digit-dense candidate view (2-3x faster on the leading ones); same matches
     patterns: [
-      { regex: /(?<![\w+])(?:\+|00)86[ -]?1[3-9]\d(?:[ -]?\d{4}){2}(?![\w])/g, score: 0.95, name: 'cn-mobile-intl', precheck: (t) => t.includes('+86') || t.includes('0086') },
-      { regex: /(?<![\w+.,-])1[3-9]\d(?:([ -]?)\d{4}\1\d{4})(?![\w]|[.,]\d)/g, score: 0.8, name: 'cn-mobile' },
+      { regex: /(?<![\w+])(?:\+|00)86[ -]?1[3-9]\d[ -]?\d\d\d\d[ -]?\d\d\d\d(?![\w])/g, score: 0.95, name: 'cn-mobile-intl', precheck: hasCnPrefix },
+      { regex: /(?<![\w+.,-])1[3-9]\d([ -]?)\d\d\d\d\1\d\d\d\d(?![\w]|[.,]\d)/g, score: 0.8, name: 'cn-mobile' },
       {
         regex: /(?<![\w+])\+[1-9]\d{0,3}(?:[ .-]?\(0?\d{0,4}\))?(?:[ .-]?\d{1,5}){1,6}(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?![\w])/g,
         score: 0.75,
@@ -40,13 +39,13 @@ export function createPhoneRule(): PatternRule {
         precheck: (t) => t.includes('+'),
       },
       {
-        regex: /(?<![\w+(.,])(?:(?:1|001)[ .-]?)?(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]?\d{4}(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?![\w]|[.,]\d)/g,
+        regex: /(?<![\w+(.,])(?:(?:1|001)[ .-]?)?(?:\([2-9]\d\d\)\s?|[2-9]\d\d[ .-])[2-9]\d\d[ .-]?\d\d\d\d(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?![\w]|[.,]\d)/g,
         score: 0.65,
         name: 'nanp',
       },
       { regex: /(?<![\w+.]|\d,)\(?0\d{1,4}\)?(?:[ .-]?\d{2,5}){2,4}(?![\w]|[.,]\d)/g, score: 0.55, name: 'national' },
       { regex: /(?<![\w+.,])\(?\d{2,4}\)?(?:[ .-]\d{2,6}){1,4}(?![\w]|[.,]\d)/g, score: 0.25, name: 'groups' },
-      { regex: /(?<![\w+.]|\d,)\d{8,11}(?![\w]|[.,]\d)/g, score: 0.2, name: 'digits' },
+      { regex: /(?<![\w+.]|\d,)\d\d\d\d\d\d\d\d(?:\d(?:\d\d?)?)?(?![\w]|[.,]\d)/g, score: 0.2, name: 'digits' },
     ],
     validate: validatePhone,
     invalidate: (m) => lookalike(m),
@@ -54,21 +53,123 @@ export function createPhoneRule(): PatternRule {
   });
 }
 
-function validatePhone(m: PatternMatch): boolean | number {
-  const d = digitsOf(m.value);
-  if (d.length < 7 || d.length > 15) return false;
-  if (/^(\d)\1+$/.test(d)) return false;
-  return true;
+/** The text has '+86' or '0086' (as `t.includes('+86') || t.includes('0086')`, searching the rarer '86' once). */
+function hasCnPrefix(t: string): boolean {
+  for (let i = t.indexOf('86', 1); i >= 0; i = t.indexOf('86', i + 1)) {
+    const c = t.charCodeAt(i - 1);
+    if (c === 43 || (c === 48 && t.charCodeAt(i - 2) === 48)) return true;
+  }
+  return false;
 }
 
+/** 7 to 15 digits, not all the same digit (one pass, no digit string built). */
+function validatePhone(m: PatternMatch): boolean | number {
+  const v = m.value;
+  let n = 0;
+  let first = -1;
+  let same = true;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) continue;
+    if (n === 0) first = c;
+    else if (c !== first) same = false;
+    n++;
+  }
+  return n >= 7 && n <= 15 && !same;
+}
+
+const IPV4_LIKE = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+const AMOUNT_LIKE = /^\d{1,3}(?:,\d{3})+$/;
+
+/**
+ * Dates, IPv4 addresses, amounts, numbers after a currency or an identifier word, numbers before a unit, house
+ * numbers. The context checks read characters instead of running a `$`-anchored regex over a slice (their regex
+ * definitions are in the comments); the value regexes run only on values of a length they can match.
+ */
 function lookalike({ value, text, start, end, spec }: PatternMatch): boolean {
-  if (DATE_LIKE.test(value)) return true;
-  if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(value)) return true; // IPv4
-  if (/^\d{1,3}(?:,\d{3})+$/.test(value)) return true; // amount with thousands separators
-  const before = text.slice(Math.max(0, start - 24), start);
-  if (CURRENCY_BEFORE.test(before) || ID_BEFORE.test(before)) return true;
-  if (UNIT_AFTER.test(text.slice(end, end + 4))) return true;
+  const n = value.length;
+  if (n >= 8 && n <= 10 && DATE_LIKE.test(value)) return true;
+  if (n >= 7 && n <= 15 && IPV4_LIKE.test(value)) return true;
+  if (value.includes(',') && AMOUNT_LIKE.test(value)) return true; // amount with thousands separators
+  const lo = Math.max(0, start - 24);
+  if (currencyBefore(text, lo, start) || idBefore(text, lo, start)) return true;
+  if (unitAfter(text, end)) return true;
   // weak shapes (bare groups/digits) followed by a capitalized word are house numbers and the like
-  if ((spec.name === 'groups' || spec.name === 'digits') && /^ [A-Z][a-z]/.test(text.slice(end, end + 3))) return true;
+  if (spec.name === 'groups' || spec.name === 'digits') {
+    const c1 = text.charCodeAt(end + 1);
+    const c2 = text.charCodeAt(end + 2);
+    if (text.charCodeAt(end) === 32 && c1 >= 65 && c1 <= 90 && c2 >= 97 && c2 <= 122) return true;
+  }
+  return false;
+}
+
+/** One of $¥€£₹₩. */
+function isCurrencySign(c: number): boolean {
+  return c === 36 || c === 0xa5 || c === 0xa3 || c === 0x20ac || c === 0x20b9 || c === 0x20a9;
+}
+
+const CURRENCY_WORDS = new WordEnds(['usd', 'eur', 'rmb', 'cny', 'gbp', 'jpy', 'amount', 'total', 'price', '金额', '价格']);
+const ID_WORDS = new WordEnds(['order', 'invoice', 'ticket', 'tracking', 'ref', 'sku', 'case', 'licence', 'license', 'passport', 'ssn', '版本', '订单', '单号', '编号', '发票', 'version']);
+const ID_SUFFIXES = new WordEnds(['no', 'no.', 'number', '#', 'id']);
+const IS_WAS = new WordEnds(['is', 'was']);
+/** The units after a number (UNIT_AFTER), by their first character (lowercase). */
+const UNITS = new Map<number, string[]>();
+for (const w of ['%', '元', '块', '美元', '万', '亿', 'kg', 'km', 'mb', 'gb', 'ms', 'usd', 'eur', 'rmb']) {
+  const k = w.charCodeAt(0);
+  UNITS.set(k, [...(UNITS.get(k) ?? []), w]);
+}
+
+/**
+ * A currency sign (and one space), or a currency word, spaces, a colon, spaces, right before `start`: as
+ * `/[$¥€£₹₩]\s?$|(?:usd|eur|rmb|cny|gbp|jpy|amount|total|price|金额|价格)\s*[:：]?\s*$/i.test(text.slice(lo, start))`.
+ */
+function currencyBefore(text: string, lo: number, start: number): boolean {
+  if (start <= lo) return false;
+  const c = text.charCodeAt(start - 1);
+  if (isCurrencySign(c)) return true;
+  if (start - 1 > lo && isRegexSpace(c) && isCurrencySign(text.charCodeAt(start - 2))) return true;
+  let q = skipSpacesBack(text, start, lo);
+  const k = q > lo ? text.charCodeAt(q - 1) : -1;
+  if (k === 58 || k === 0xff1a) q = skipSpacesBack(text, q - 1, lo);
+  return CURRENCY_WORDS.endsAt(text, q, lo);
+}
+
+/**
+ * An identifier word, an optional suffix (no., number, #, id), is/was and [:：#], with spaces between, right before
+ * `start` (read from the end): as `/(?:order|invoice|ticket|tracking|ref|sku|case|licen[cs]e|passport|ssn|版本|订单|
+ * 单号|编号|发票|version)\s*(?:no\.?|number|#|id)?\s*(?:is|was)?\s*[:：#]?\s*$/i.test(text.slice(lo, start))`.
+ */
+function idBefore(text: string, lo: number, start: number): boolean {
+  const q = skipSpacesBack(text, start, lo);
+  if (q <= lo) return false;
+  const k = text.charCodeAt(q - 1);
+  if ((k === 58 || k === 0xff1a || k === 35) && idFrom(text, lo, skipSpacesBack(text, q - 1, lo), false)) return true;
+  return idFrom(text, lo, q, false);
+}
+
+/** The part of ID_BEFORE before its [:：#]? ends at `q` (`afterIs`: is/was was read already). */
+function idFrom(text: string, lo: number, q: number, afterIs: boolean): boolean {
+  if (q <= lo) return false;
+  const c = text.charCodeAt(q - 1);
+  if (ID_WORDS.endsAt(text, q, lo)) return true;
+  const isWas = afterIs ? undefined : IS_WAS.endingWith(c);
+  if (isWas) for (const w of isWas) if (endsWithCI(text, q, w, lo) && idFrom(text, lo, skipSpacesBack(text, q - w.length, lo), true)) return true;
+  const suffixes = ID_SUFFIXES.endingWith(c);
+  if (suffixes) for (const w of suffixes) if (endsWithCI(text, q, w, lo) && ID_WORDS.endsAt(text, skipSpacesBack(text, q - w.length, lo), lo)) return true;
+  return false;
+}
+
+/** An optional space, then a unit: as `/^\s?(?:%|元|块|美元|万|亿|kg|km|mb|gb|ms|usd|eur|rmb)/i.test(text.slice(end, end + 4))`. */
+function unitAfter(text: string, end: number): boolean {
+  const lim = Math.min(text.length, end + 4);
+  let k = end;
+  if (k >= lim) return false;
+  let c = text.charCodeAt(k);
+  if (isRegexSpace(c)) {
+    if (++k >= lim) return false;
+    c = text.charCodeAt(k);
+  }
+  const ws = UNITS.get(c >= 65 && c <= 90 ? c + 32 : c);
+  if (ws) for (const w of ws) if (k + w.length <= lim && endsWithCI(text, k + w.length, w, k)) return true;
   return false;
 }

@@ -1,0 +1,235 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { PatternRule, hasContext, type PatternMatch, type PatternRuleOptions } from '../../../src/safety/pattern-rule.js';
+import { createCnPassportRule } from '../../../src/safety/rules/cn-passport.js';
+import { createCnResidentIdRule } from '../../../src/safety/rules/cn-resident-id.js';
+import { createCnUsccRule } from '../../../src/safety/rules/cn-uscc.js';
+import { createIbanRule } from '../../../src/safety/rules/iban.js';
+import { createIpAddressRule } from '../../../src/safety/rules/ip-address.js';
+import { createPaymentCardRule } from '../../../src/safety/rules/payment-card.js';
+import { createPhoneRule } from '../../../src/safety/rules/phone.js';
+import { createUsSsnRule } from '../../../src/safety/rules/us-ssn.js';
+import {
+  WordEnds,
+  cardBrand,
+  cnResidentIdValid,
+  digitsOf,
+  endsWithCI,
+  ibanValid,
+  isRegexSpace,
+  luhnValid,
+  parseIPv4,
+  parseIPv6,
+  skipSpacesBack,
+  usccValid,
+} from '../../../src/safety/validators.js';
+
+// The digit rules read characters where they used regexes over slices, write fixed counts out, and check cheap
+// conditions first. Each must give exactly what its plain definition (the rule as first written, below) gives.
+
+const base = { version: '1', category: 'pii', candidates: 'digits' } as const;
+
+const PHONE_CONTEXT = [
+  'phone', 'tel', 'mobile', 'cell', 'call', 'fax', 'contact', 'number', 'whatsapp', 'sms', 'text me', 'reach',
+  'office', 'desk', 'answering', 'message', 'dial', 'landline', 'hotline', 'extension',
+  '电话', '手机', '联系', '致电', '号码', '微信', '热线', '座机',
+];
+const DATE_LIKE = /^(?:(?:19|20)\d{2}[-./ ](?:0?[1-9]|1[0-2])[-./ ](?:0?[1-9]|[12]\d|3[01])|(?:0?[1-9]|[12]\d|3[01])[-./ ](?:0?[1-9]|1[0-2])[-./ ](?:19|20)\d{2}|(?:0?[1-9]|1[0-2])[-./ ](?:0?[1-9]|[12]\d|3[01])[-./ ](?:19|20)\d{2})$/;
+const CURRENCY_BEFORE = /[$¥€£₹₩]\s?$|(?:usd|eur|rmb|cny|gbp|jpy|amount|total|price|金额|价格)\s*[:：]?\s*$/i;
+const UNIT_AFTER = /^\s?(?:%|元|块|美元|万|亿|kg|km|mb|gb|ms|usd|eur|rmb)/i;
+const ID_BEFORE = /(?:order|invoice|ticket|tracking|ref|sku|case|licen[cs]e|passport|ssn|版本|订单|单号|编号|发票|version)\s*(?:no\.?|number|#|id)?\s*(?:is|was)?\s*[:：#]?\s*$/i;
+
+function plainLookalike({ value, text, start, end, spec }: PatternMatch): boolean {
+  if (DATE_LIKE.test(value)) return true;
+  if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(value)) return true;
+  if (/^\d{1,3}(?:,\d{3})+$/.test(value)) return true;
+  const before = text.slice(Math.max(0, start - 24), start);
+  if (CURRENCY_BEFORE.test(before) || ID_BEFORE.test(before)) return true;
+  if (UNIT_AFTER.test(text.slice(end, end + 4))) return true;
+  if ((spec.name === 'groups' || spec.name === 'digits') && /^ [A-Z][a-z]/.test(text.slice(end, end + 3))) return true;
+  return false;
+}
+
+const CARD_CONTEXT = ['card', 'credit', 'debit', 'visa', 'mastercard', 'amex', 'unionpay', 'cc', 'pan', '卡号', '银行卡', '信用卡', '储蓄卡', '借记卡', '银联'];
+
+/** The plain definitions: regexes as first written, hooks with regexes over slices. */
+const PLAIN: Record<string, () => PatternRuleOptions> = {
+  phone: () => ({
+    ...base, id: 'phone', entity: 'PHONE', context: PHONE_CONTEXT, contextBoost: 0.35, hooksKeepScore: true,
+    patterns: [
+      { regex: /(?<![\w+])(?:\+|00)86[ -]?1[3-9]\d(?:[ -]?\d{4}){2}(?![\w])/g, score: 0.95, name: 'cn-mobile-intl', precheck: (t) => t.includes('+86') || t.includes('0086') },
+      { regex: /(?<![\w+.,-])1[3-9]\d(?:([ -]?)\d{4}\1\d{4})(?![\w]|[.,]\d)/g, score: 0.8, name: 'cn-mobile' },
+      { regex: /(?<![\w+])\+[1-9]\d{0,3}(?:[ .-]?\(0?\d{0,4}\))?(?:[ .-]?\d{1,5}){1,6}(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?![\w])/g, score: 0.75, name: 'e164', precheck: (t) => t.includes('+') },
+      { regex: /(?<![\w+(.,])(?:(?:1|001)[ .-]?)?(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]?\d{4}(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?![\w]|[.,]\d)/g, score: 0.65, name: 'nanp' },
+      { regex: /(?<![\w+.]|\d,)\(?0\d{1,4}\)?(?:[ .-]?\d{2,5}){2,4}(?![\w]|[.,]\d)/g, score: 0.55, name: 'national' },
+      { regex: /(?<![\w+.,])\(?\d{2,4}\)?(?:[ .-]\d{2,6}){1,4}(?![\w]|[.,]\d)/g, score: 0.25, name: 'groups' },
+      { regex: /(?<![\w+.]|\d,)\d{8,11}(?![\w]|[.,]\d)/g, score: 0.2, name: 'digits' },
+    ],
+    validate: (m) => {
+      const d = digitsOf(m.value);
+      if (d.length < 7 || d.length > 15) return false;
+      return !/^(\d)\1+$/.test(d);
+    },
+    invalidate: plainLookalike,
+  }),
+  'ip-address': () => ({
+    ...base, id: 'ip-address', entity: 'IP_ADDRESS', context: ['ip', 'address', 'host', 'server', '地址', '服务器'], contextBoost: 0.1,
+    patterns: [
+      { regex: /(?<![\w.:])\d{1,3}(?:\.\d{1,3}){3}(?![\w]|\.\d)/g, score: 0.8, name: 'ipv4' },
+      { regex: /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4}|:)(?:%[\w.]+)?(?![\w:]|\.\d)/g, score: 0.85, name: 'ipv6', precheck: (t) => t.includes(':') },
+    ],
+    validate: ({ value, spec }) => (spec.name === 'ipv4' ? parseIPv4(value) !== undefined : parseIPv6(value) !== undefined && /[0-9a-f]*:[0-9a-f]*:/i.test(value) && !/^\d{1,2}:\d{2}(?::\d{2})?$/.test(value)),
+    invalidate: ({ text, start }) => /(?:\bv|version|ver\.?|版本)\s*$/i.test(text.slice(Math.max(0, start - 10), start)),
+  }),
+  'cn-uscc': () => ({
+    ...base, id: 'cn-uscc', entity: 'CN_USCC', context: ['信用代码', '社会信用', '营业执照', '税号', '纳税人识别号', 'uscc', 'credit code', 'tax id'], contextBoost: 0.1,
+    patterns: [{ regex: /(?<![\w])[1-9ANYany][0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]\d{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}(?![\w])/g, score: 0.85, name: 'mod31' }],
+    validate: ({ value }) => usccValid(value),
+  }),
+  'cn-resident-id': () => ({
+    ...base, id: 'cn-resident-id', entity: 'CN_RESIDENT_ID', hooksKeepScore: true, contextBoost: 0.3,
+    context: ['身份证', '证件号', '公民身份', '身份号码', 'id card', 'identity', 'id no', 'id number', 'resident id'],
+    patterns: [
+      { regex: /(?<![\w])[1-9]\d{5}(?:18|19|20)\d{2}[01]\d[0-3]\d{4}[\dXx](?![\w])/g, score: 0.9, name: 'mod11-2' },
+      { regex: /(?<![\w])[1-9]\d{5}\d{2}[01]\d[0-3]\d{4}(?![\w])/g, score: 0.45, name: 'legacy-15' },
+    ],
+    validate: ({ value }) => cnResidentIdValid(value),
+  }),
+  'payment-card': () => ({
+    ...base, id: 'payment-card', entity: 'CARD', context: CARD_CONTEXT, contextBoost: 0.15,
+    patterns: [{ regex: /(?<![\w.,+-])(?:[1-9]\d{3}(?:[ -]?\d{4}){2}(?:[ -]?\d{1,7})?|3[47]\d{2}[ -]\d{6}[ -]\d{5}|06\d{10,17})(?![\w]|[.,]\d)/g, score: 0.85, name: 'pan' }],
+    validate: ({ value, text, start, end }) => {
+      const d = digitsOf(value);
+      if (d.length < 12 || d.length > 19) return false;
+      const brand = cardBrand(d);
+      if (!brand) return false;
+      if (luhnValid(d)) return brand;
+      if (brand === 'unionpay' && hasContext(text, start, end, CARD_CONTEXT)) return 0.6;
+      return false;
+    },
+  }),
+  'us-ssn': () => ({
+    ...base, id: 'us-ssn', entity: 'US_SSN', hooksKeepScore: true, context: ['ssn', 'social security', 'social-security'], contextBoost: 0.3,
+    patterns: [
+      { regex: /(?<![\w-])\d{3}([- ])\d{2}\1\d{4}(?![\w]|-\d)/g, score: 0.6, name: 'dashed' },
+      { regex: /(?<![\w-])\d{9}(?![\w])/g, score: 0.2, name: 'digits' },
+    ],
+    validate: ({ value }) => {
+      const d = value.replace(/\D/g, '');
+      const area = d.slice(0, 3);
+      if (area === '000' || area === '666' || area[0] === '9') return false;
+      return d.slice(3, 5) !== '00' && d.slice(5) !== '0000';
+    },
+  }),
+  iban: () => ({
+    ...base, id: 'iban', entity: 'IBAN', context: ['iban', 'account', 'bank', '账户', '账号'], contextBoost: 0.05,
+    patterns: [{ regex: /(?<![\w])[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,4})?(?![\w])/g, score: 0.95, name: 'mod97' }],
+    validate: (m) => {
+      for (let v = m.value; ; ) {
+        if (ibanValid(v)) {
+          m.end = m.start + v.length;
+          m.value = v;
+          return true;
+        }
+        const cut = v.lastIndexOf(' ');
+        if (cut < 0) return false;
+        v = v.slice(0, cut);
+      }
+    },
+  }),
+  'cn-passport': () => ({
+    ...base, id: 'cn-passport', entity: 'CN_PASSPORT', hooksKeepScore: true, context: ['护照', 'passport', '旅行证', '证件号'], contextWindow: 32, contextBoost: 0.5,
+    patterns: [
+      { regex: /(?<![\w])(?:E[A-HJ-NP-Z0-9]\d{7}|G\d{8})(?![\w])/g, score: 0.3, name: 'ordinary' },
+      { regex: /(?<![\w])[PSD]E?\d{7}(?![\w])/g, score: 0.2, name: 'official' },
+    ],
+  }),
+};
+
+const FAST: Record<string, () => PatternRule> = {
+  phone: createPhoneRule,
+  'ip-address': createIpAddressRule,
+  'cn-uscc': createCnUsccRule,
+  'cn-resident-id': createCnResidentIdRule,
+  'payment-card': createPaymentCardRule,
+  'us-ssn': createUsSsnRule,
+  iban: createIbanRule,
+  'cn-passport': createCnPassportRule,
+};
+
+const digitRun = fc.array(fc.constantFrom(...'0123456789'), { minLength: 1, maxLength: 19 }).map((a) => a.join(''));
+const PIECES = [
+  ' ', ' ', '-', '.', ',', '(', ')', '+', '+86', '0086', '00', '0', '1', '13', '138', '2024', '-03-', '15', '1234', '5678', '415', '555',
+  'x', 'ext.', ':', '：', '#', '::', 'ff', 'db8', '%eth0', '\n', '\u3000', '\u00a0', '\t', 'order', 'Order', 'No.', 'no', 'number', 'NUMBER', 'is',
+  'was', 'ID', 'id', 'ref', 'ticket', 'SSN', 'license', '版本', '订单', 'USD', 'eur', 'Total', 'price', '金额', '价格', '$', '¥', '€', '£', '₹', '₩',
+  '%', '元', '美元', 'kg', 'KM', 'ms', 'Main', ' St', 'call', 'phone', '电话', '手机', 'version', 'v', 'ver.', 'IBAN', 'GB82', 'WEST', 'E', 'G', 'P',
+  'S', 'D', 'X', 'ſ', 'K', 'ı', 'İ', 'a', 'Z', '_', '身份证', 'card', '银联', '护照', 'passport', 'ip', '地址', 'credit code', 'social security',
+  '4111111111111111', '6212345678901232', '11010519491231002X', '110105491231002', '91350100M000100Y43', 'GB82 WEST 1234 5698 7654 32',
+  'DE89370400440532013000', '2001:db8::7', '2001:0db8:85a3:0000:0000:8a2e:0370:7334', 'fe80:1234:5678:9abc:def0:1234:5678:9abc', '10.0.0.1', '192.168.1.254', '078-05-1121', '078 05 1121', 'E12345678', 'G12345678', 'DE1234567',
+  '13812345678', '138-1234-5678', '+1-415-555-0100', '(415) 555-0100', '020 7946 0958', '20231129001',
+];
+const opt = (...xs: string[]) => fc.constantFrom('', ...xs);
+const sp = opt(' ', '  ', '\u3000', '\t');
+/** What the lookalike checks read before a number: identifier or currency words, suffixes, is/was, colons, spaces. */
+const before = fc
+  .tuple(opt('order', 'Order', 'ORDER', 'sku', 'case', 'licence', 'passport', '发票', 'version', 'usd', 'Total', '金额', 'amount', 'x', '$', '¥ ', 'ſsn', 'ssn'), sp, opt('no', 'No.', 'number', '#', 'id', 'ID'), sp, opt('is', 'was', 'WAS'), sp, opt(':', '：', '#', '::'), sp)
+  .map((a) => a.join(''));
+const after = opt(' kg', '%', '元', ' 美元', 'KM', ' Main', ' main', ' M', '万', ' eur', ' rmb');
+const hex = fc.array(fc.constantFrom(...'0123456789abcdefABCDEF'), { minLength: 0, maxLength: 5 }).map((a) => a.join(''));
+const ipv6ish = fc.array(hex, { minLength: 2, maxLength: 9 }).map((a) => a.join(':'));
+/** Digit groups with separators: dotted quads, dashed and spaced numbers, parenthesized area codes. */
+const groupsArb = fc
+  .tuple(opt('+', '(', '+1 ', '00', '0', 'v', 'E', 'G'), fc.array(fc.tuple(fc.array(fc.constantFrom(...'0123456789'), { minLength: 1, maxLength: 6 }).map((a) => a.join('')), opt('.', '-', ' ', ',', ')', ') ', ':', 'X')), { minLength: 1, maxLength: 6 }))
+  .map(([p, gs]) => p + gs.map(([g, sep]) => g + sep).join(''));
+const dotted = fc.array(fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.constantFrom('01', '1a', '')), { minLength: 3, maxLength: 6 }).map((a) => a.join('.'));
+const piece = fc.oneof(
+  { weight: 1, arbitrary: dotted },
+  { weight: 2, arbitrary: groupsArb },
+  { weight: 6, arbitrary: fc.constantFrom(...PIECES) },
+  { weight: 2, arbitrary: digitRun },
+  { weight: 2, arbitrary: fc.tuple(before, fc.constantFrom('13812345678', '20231129001', '415 555 0100', '1234 5678', '2024-03-15', '12,345', '10.0.0.1', '0755-8888-6666'), after).map((a) => a.join('')) },
+  { weight: 1, arbitrary: ipv6ish },
+);
+const textArb = fc.array(piece, { maxLength: 40 }).map((a) => a.join(''));
+
+describe('digit rules: fast definitions equal the plain ones', () => {
+  for (const id of Object.keys(FAST)) {
+    it(`${id}: same findings on random identifier-dense text (threshold 0.5 and 0)`, () => {
+      const fast = FAST[id]!();
+      const plain = new PatternRule(PLAIN[id]!());
+      fc.assert(
+        fc.property(textArb, (text) => {
+          for (const min of [0.5, 0]) {
+            fast.minScore = min;
+            plain.minScore = min;
+            expect(fast.scan(text, { stage: 'input' })).toEqual(plain.scan(text, { stage: 'input' }));
+          }
+        }),
+        { numRuns: 1500 },
+      );
+    });
+  }
+});
+
+describe('character helpers', () => {
+  it('isRegexSpace is /\\s/ on every UTF-16 code unit', () => {
+    for (let c = 0; c < 65536; c++) if (isRegexSpace(c) !== /\s/.test(String.fromCharCode(c))) expect([c, isRegexSpace(c)]).toEqual([c, !isRegexSpace(c)]);
+  });
+
+  it('endsWithCI and WordEnds compare as a /i regex does (ASCII letters only fold)', () => {
+    const words = ['usd', 'order', 'no.', '#', '金额', 'id', 'ssn', 'k'];
+    const ends = new WordEnds(words);
+    const chars = fc.constantFrom(...'usdUSDorderORDERno.NO#金额idIDsSſKkKıİ \u3000x');
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 12 }).map((a) => a.join('')), fc.nat(14), fc.nat(6), (text, e0, lo0) => {
+        const end = Math.min(e0, text.length);
+        const lo = Math.min(lo0, end);
+        const slice = text.slice(lo, end);
+        for (const w of words) expect(endsWithCI(text, end, w, lo)).toBe(new RegExp(`${w.replace(/[.#]/g, '\\$&')}$`, 'i').test(slice));
+        expect(ends.endsAt(text, end, lo)).toBe(words.some((w) => new RegExp(`${w.replace(/[.#]/g, '\\$&')}$`, 'i').test(slice)));
+        expect(skipSpacesBack(text, end, lo)).toBe(lo + slice.replace(/\s+$/, '').length);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
