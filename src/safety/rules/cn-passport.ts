@@ -19,9 +19,10 @@ export function createCnPassportRule(): PatternRule {
     context: ['护照', 'passport', '旅行证', '证件号'],
     contextWindow: 32,
     contextBoost: 0.5,
+    // digit counts written out (\d\d\d, not \d{7}): V8 then skips positions faster, same matches
     patterns: [
-      { regex: /(?<![\w])(?:E[A-HJ-NP-Z0-9]\d{7}|G\d{8})(?![\w])/g, score: 0.3, name: 'ordinary' },
-      { regex: /(?<![\w])[PSD]E?\d{7}(?![\w])/g, score: 0.2, name: 'official' },
+      { regex: /(?<![\w])(?:E[A-HJ-NP-Z0-9]\d\d\d\d\d\d\d|G\d\d\d\d\d\d\d\d)(?![\w])/g, score: 0.3, name: 'ordinary' },
+      { regex: /(?<![\w])[PSD]E?\d\d\d\d\d\d\d(?![\w])/g, score: 0.2, name: 'official' },
     ],
   });
 }

@@ -17,11 +17,28 @@ export function createIpAddressRule(): PatternRule {
     entity: 'IP_ADDRESS',
     context: ['ip', 'address', 'host', 'server', '地址', '服务器'],
     contextBoost: 0.1,
+    // ipv4: \d{1,3}(?:\.\d{1,3}){3} written out (V8 skips positions faster), same matches
     patterns: [
-      { regex: /(?<![\w.:])\d{1,3}(?:\.\d{1,3}){3}(?![\w]|\.\d)/g, score: 0.8, name: 'ipv4' },
-      { regex: /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4}|:)(?:%[\w.]+)?(?![\w:]|\.\d)/g, score: 0.85, name: 'ipv6', precheck: (t) => t.includes(':') },
+      { regex: /(?<![\w.:])\d\d{0,2}\.\d\d{0,2}\.\d\d{0,2}\.\d\d{0,2}(?![\w]|\.\d)/g, score: 0.8, name: 'ipv4' },
+      { regex: /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4}|:)(?:%[\w.]+)?(?![\w:]|\.\d)/g, score: 0.85, name: 'ipv6', precheck: hasColonPair },
     ],
     validate: ({ value, spec }) => (spec.name === 'ipv4' ? parseIPv4(value) !== undefined : parseIPv6(value) !== undefined && /[0-9a-f]*:[0-9a-f]*:/i.test(value) && !/^\d{1,2}:\d{2}(?::\d{2})?$/.test(value)),
     invalidate: ({ text, start }) => /(?:\bv|version|ver\.?|版本)\s*$/i.test(text.slice(Math.max(0, start - 10), start)),
   });
+}
+
+/**
+ * True when `t` has two colons with at most 4 hex digits between them (as `/:[0-9A-Fa-f]{0,4}:/.test(t)`): every
+ * IPv6 match has such a pair, and most texts with a colon (times, labels) have none.
+ */
+function hasColonPair(t: string): boolean {
+  for (let i = t.indexOf(':'); i >= 0; i = t.indexOf(':', i + 1)) {
+    for (let k = i + 1; k < t.length && k - i <= 5; k++) {
+      const c = t.charCodeAt(k);
+      if (c === 58) return true;
+      const l = c | 32;
+      if (!((c >= 48 && c <= 57) || (l >= 97 && l <= 102))) break;
+    }
+  }
+  return false;
 }
