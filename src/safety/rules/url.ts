@@ -1,4 +1,3 @@
-import { containsVia } from '../candidates.js';
 import { PatternRule } from '../pattern-rule.js';
 import { parseIPv4 } from '../validators.js';
 
@@ -40,7 +39,6 @@ export function createUrlRule(): PatternRule {
     version: '1',
     category: 'pii',
     entity: 'URL',
-    precheck: (t) => containsVia(t, '://', 1) || t.includes('www.') || t.includes('WWW.'),
     patterns: [
       {
         regex: /(?<![\w])(?:(?:https?|ftp|wss?|sftp):\/\/|www\.)[^\s<>"'`，。！？、；：（）【】《》「」]{2,2048}/gi,

@@ -112,6 +112,8 @@ describe('URL', () => {
     ['see https://example.com/a?b=1.', 'https://example.com/a?b=1'],
     ['(www.example.org/path)', 'www.example.org/path'],
     ['访问 http://www.TruckInsider.uy/，谢谢', 'http://www.TruckInsider.uy/'],
+    ['Www.Example.org is down', 'Www.Example.org'],
+    ['HTTPS://EXAMPLE.COM/A', 'HTTPS://EXAMPLE.COM/A'],
   ])('finds %s', (text, value) => has(text, 'URL', value));
   it.each(['see example dot com', 'http://x', 'ftp://999'])('ignores %s', (text) => none(text, 'URL'));
 });
