@@ -13,6 +13,7 @@ const root = path.resolve(here, '..');
 /** name -> [script, args]; the order puts the cheap, model-free ones first. */
 const benches = {
   safety: ['safety.mjs', []],
+  'safety-natural': ['safety.mjs', ['--corpus', 'natural']],
   'safety-eval': ['safety-eval.mjs', []],
   load: ['load.mjs', []],
   engine: ['engine.mjs', []],
