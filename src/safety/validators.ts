@@ -9,8 +9,11 @@
  * digitsOf('+86 138-1234') // '861381234'
  */
 export function digitsOf(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
+  let i = 0;
+  while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+  if (i === s.length) return s; // digits only (most card and ID values): no copy
+  let out = s.slice(0, i);
+  for (; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 48 && c <= 57) out += s[i];
   }
@@ -141,6 +144,35 @@ function inRange(d: string, n: number, lo: number, hi: number): boolean {
  * cardBrand('6212345678901232') // 'unionpay'
  */
 export function cardBrand(digits: string): string | undefined {
+  const n = digits.length;
+  if (n < 12 || n > 19) return undefined; // no brand has such a length
+  let p6 = 0;
+  for (let i = 0; i < n; i++) {
+    const c = digits.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return cardBrandOf(digits); // not digits only: the table's tests as written
+    if (i < 6) p6 = p6 * 10 + c;
+  }
+  // the CARD_BRANDS table in its order, on the numeric prefixes
+  const p4 = Math.floor(p6 / 100);
+  const p3 = Math.floor(p6 / 1000);
+  const p2 = Math.floor(p6 / 10000);
+  const d0 = Math.floor(p6 / 100000);
+  if (n === 15 && (p2 === 34 || p2 === 37)) return 'amex';
+  if (d0 === 4 && (n === 13 || n === 16 || n === 19)) return 'visa';
+  if (n === 16 && ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720))) return 'mastercard';
+  if (n >= 16 && (p2 === 62 || p2 === 81)) return 'unionpay';
+  if (n >= 16 && (p4 === 6011 || (p3 >= 644 && p3 <= 649) || p2 === 65 || (p6 >= 622126 && p6 <= 622925))) return 'discover';
+  if (n >= 16 && p2 === 35) return 'jcb';
+  if (n === 15 && (p4 === 1800 || p4 === 2131)) return 'jcb';
+  if (n >= 14 && ((p3 >= 300 && p3 <= 305) || p3 === 309 || p2 === 36 || p2 === 38 || p2 === 39)) return 'diners';
+  // maestro: 5018|5020|5038|5893|6304|6759|676[1-3]|0604|6390|50|5[6-8]|6 is 50, 56-58, 6 or 0604
+  if (d0 === 6 || p2 === 50 || (p2 >= 56 && p2 <= 58) || p4 === 604) return 'maestro';
+  if (n >= 16 && p4 >= 2200 && p4 <= 2204) return 'mir';
+  return undefined;
+}
+
+/** cardBrand by the CARD_BRANDS table (any string). */
+function cardBrandOf(digits: string): string | undefined {
   for (const b of CARD_BRANDS) if (b.lengths.includes(digits.length) && b.test(digits)) return b.brand;
   return undefined;
 }
@@ -281,16 +313,26 @@ export function usccValid(code: string): boolean {
  * parseIPv4('192.168.0.1') // [192, 168, 0, 1]
  */
 export function parseIPv4(s: string): number[] | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
+  // four '.'-separated parts of 1-3 ASCII digits, no leading zero, at most 255 (read in one pass)
   const out: number[] = [];
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || (p.length > 1 && p[0] === '0')) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    out.push(v);
+  let v = 0;
+  let n = 0;
+  let first = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (n === 0 || (n > 1 && first === 48) || v > 255 || out.length === 4) return undefined;
+      out.push(v);
+      v = 0;
+      n = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (n === 0) first = c;
+      else if (n === 3) return undefined;
+      v = v * 10 + (c - 48);
+      n++;
+    } else return undefined;
   }
-  return out;
+  return out.length === 4 ? out : undefined;
 }
 
 /**

@@ -22,8 +22,8 @@ export function createPaymentCardRule(): PatternRule {
     contextBoost: 0.15,
     patterns: [
       {
-        // 4-4-4-4(-3) groups, Amex 4-6-5, or 12-19 digits in one run
-        regex: /(?<![\w.,+-])(?:[1-9]\d{3}(?:[ -]?\d{4}){2}(?:[ -]?\d{1,7})?|3[47]\d{2}[ -]\d{6}[ -]\d{5}|06\d{10,17})(?![\w]|[.,]\d)/g,
+        // 4-4-4-4(-3) groups, Amex 4-6-5, or 12-19 digits in one run (fixed counts written out: V8 skips positions faster)
+        regex: /(?<![\w.,+-])(?:[1-9]\d\d\d[ -]?\d\d\d\d[ -]?\d\d\d\d(?:[ -]?\d\d{0,6})?|3[47]\d\d[ -]\d\d\d\d\d\d[ -]\d\d\d\d\d|06\d\d\d\d\d\d\d\d\d\d\d{0,7})(?![\w]|[.,]\d)/g,
         score: 0.85,
         name: 'pan',
       },

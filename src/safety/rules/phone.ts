@@ -88,7 +88,8 @@ const AMOUNT_LIKE = /^\d{1,3}(?:,\d{3})+$/;
  */
 function lookalike({ value, text, start, end, spec }: PatternMatch): boolean {
   const n = value.length;
-  if (n >= 8 && n <= 10 && DATE_LIKE.test(value)) return true;
+  // DATE_LIKE has 8-10 characters and a separator after its leading year or before its trailing one
+  if (n >= 8 && n <= 10 && (isDateSep(value.charCodeAt(4)) || isDateSep(value.charCodeAt(n - 5))) && DATE_LIKE.test(value)) return true;
   if (n >= 7 && n <= 15 && IPV4_LIKE.test(value)) return true;
   if (value.includes(',') && AMOUNT_LIKE.test(value)) return true; // amount with thousands separators
   const lo = Math.max(0, start - 24);
@@ -101,6 +102,11 @@ function lookalike({ value, text, start, end, spec }: PatternMatch): boolean {
     if (text.charCodeAt(end) === 32 && c1 >= 65 && c1 <= 90 && c2 >= 97 && c2 <= 122) return true;
   }
   return false;
+}
+
+/** One of DATE_LIKE's separators [-./ ]. */
+function isDateSep(c: number): boolean {
+  return c === 45 || c === 46 || c === 47 || c === 32;
 }
 
 /** One of $¥€£₹₩. */

@@ -166,7 +166,7 @@ const PIECES = [
   'S', 'D', 'X', 'ſ', 'K', 'ı', 'İ', 'a', 'Z', '_', '身份证', 'card', '银联', '护照', 'passport', 'ip', '地址', 'credit code', 'social security',
   '4111111111111111', '6212345678901232', '11010519491231002X', '110105491231002', '91350100M000100Y43', 'GB82 WEST 1234 5698 7654 32',
   'DE89370400440532013000', '2001:db8::7', '2001:0db8:85a3:0000:0000:8a2e:0370:7334', 'fe80:1234:5678:9abc:def0:1234:5678:9abc', '10.0.0.1', '192.168.1.254', '078-05-1121', '078 05 1121', 'E12345678', 'G12345678', 'DE1234567',
-  '13812345678', '138-1234-5678', '+1-415-555-0100', '(415) 555-0100', '020 7946 0958', '20231129001',
+  '13812345678', '138-1234-5678', '15-03-2024', '3/15/2024', '2024.3.5', '1 2 1999', '+1-415-555-0100', '(415) 555-0100', '020 7946 0958', '20231129001',
 ];
 const opt = (...xs: string[]) => fc.constantFrom('', ...xs);
 const sp = opt(' ', '  ', '\u3000', '\t');
@@ -230,6 +230,67 @@ describe('character helpers', () => {
         expect(skipSpacesBack(text, end, lo)).toBe(lo + slice.replace(/\s+$/, '').length);
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+/** The plain definitions of the validators with fast paths. */
+const inRange = (d: string, n: number, lo: number, hi: number): boolean => Number(d.slice(0, n)) >= lo && Number(d.slice(0, n)) <= hi;
+const PLAIN_BRANDS: { brand: string; test: (d: string) => boolean; lengths: number[] }[] = [
+  { brand: 'amex', test: (d) => /^3[47]/.test(d), lengths: [15] },
+  { brand: 'visa', test: (d) => d[0] === '4', lengths: [13, 16, 19] },
+  { brand: 'mastercard', test: (d) => /^5[1-5]/.test(d) || inRange(d, 4, 2221, 2720), lengths: [16] },
+  { brand: 'unionpay', test: (d) => /^62/.test(d) || /^81/.test(d), lengths: [16, 17, 18, 19] },
+  { brand: 'discover', test: (d) => /^6011|^64[4-9]|^65/.test(d) || inRange(d, 6, 622126, 622925), lengths: [16, 17, 18, 19] },
+  { brand: 'jcb', test: (d) => /^35/.test(d), lengths: [16, 17, 18, 19] },
+  { brand: 'jcb', test: (d) => /^(?:1800|2131)/.test(d), lengths: [15] },
+  { brand: 'diners', test: (d) => /^3(?:0[0-5]|09|6|[89])/.test(d), lengths: [14, 15, 16, 17, 18, 19] },
+  { brand: 'maestro', test: (d) => /^(?:5018|5020|5038|5893|6304|6759|676[1-3]|0604|6390|50|5[6-8]|6)/.test(d), lengths: [12, 13, 14, 15, 16, 17, 18, 19] },
+  { brand: 'mir', test: (d) => inRange(d, 4, 2200, 2204), lengths: [16, 17, 18, 19] },
+];
+const plainCardBrand = (d: string): string | undefined => PLAIN_BRANDS.find((b) => b.lengths.includes(d.length) && b.test(d))?.brand;
+function plainParseIPv4(s: string): number[] | undefined {
+  const parts = s.split('.');
+  if (parts.length !== 4) return undefined;
+  const out: number[] = [];
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p) || (p.length > 1 && p[0] === '0')) return undefined;
+    const v = Number(p);
+    if (v > 255) return undefined;
+    out.push(v);
+  }
+  return out;
+}
+
+describe('validators: fast paths equal the plain definitions', () => {
+  const prefix = fc.constantFrom('', '3', '34', '37', '4', '5', '51', '55', '56', '58', '50', '2221', '2720', '2200', '2204', '2199', '62', '622126', '622925', '81', '6011', '644', '649', '65', '35', '1800', '2131', '300', '305', '309', '36', '38', '39', '0604', '6', '9', ' ', '+', 'a');
+  const digits = fc.array(fc.constantFrom(...'0123456789'), { maxLength: 20 }).map((a) => a.join(''));
+  it('cardBrand (numeric prefixes) is the CARD_BRANDS table', () => {
+    fc.assert(
+      fc.property(prefix, digits, fc.constantFrom('', '', '', ' ', 'x', '-'), (p, d, tail) => {
+        const s = (p + d + tail).slice(0, 20);
+        expect(cardBrand(s)).toBe(plainCardBrand(s));
+      }),
+      { numRuns: 20000 },
+    );
+  });
+
+  it('parseIPv4 (one pass) is the split-and-test definition', () => {
+    const part = fc.oneof(fc.integer({ min: 0, max: 1100 }).map(String), fc.constantFrom('', '00', '01', '0', '1a', ' 1', '+1', '1e2', '0x1', '٣'));
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 6 }), fc.constantFrom('', '.', 'x'), (parts, tail) => {
+        const s = parts.join('.') + tail;
+        expect(parseIPv4(s)).toEqual(plainParseIPv4(s));
+      }),
+      { numRuns: 20000 },
+    );
+  });
+
+  it('digitsOf keeps the ASCII digits', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...'0123456789 -+x１'), maxLength: 30 }), (s) => {
+        expect(digitsOf(s)).toBe(s.replace(/[^0-9]/g, ''));
+      }),
     );
   });
 });
