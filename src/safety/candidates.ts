@@ -19,6 +19,9 @@ export interface SubView {
 /** Clusters of at least 4 digits, at most 6 characters apart (every digit-based entity has 4+ digits). */
 const DIGIT_CLUSTER = /\d(?:[^\n\d]{0,6}\d){3,}/g;
 
+/** The view of no windows (a lone separator; nothing can match in it). */
+const EMPTY_VIEW: SubView = { text: '\u0000', toBase: (p) => p };
+
 /**
  * Builds a SubView from [start, end) windows of `base` (sorted or not; overlapping windows are merged).
  *
@@ -29,6 +32,7 @@ export function subView(base: string, windows: [number, number][]): SubView {
   let sorted = true;
   for (let i = 1; i < windows.length && sorted; i++) sorted = windows[i - 1]![0] <= windows[i]![0];
   if (!sorted) windows.sort((a, b) => a[0] - b[0]);
+  if (windows.length === 0) return EMPTY_VIEW;
   const merged: [number, number][] = [];
   for (const [s0, e0] of windows) {
     const s = Math.max(0, s0);

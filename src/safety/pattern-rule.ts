@@ -189,10 +189,14 @@ export class PatternRule implements Rule {
 /** The candidate windows of `text` for a kind (shared through ScanContext.cache), undefined for the whole text. */
 function candidateView(c: Candidates | undefined, text: string, ctx: ScanContext | undefined): SubView | undefined {
   if (c === undefined) return undefined;
-  const pre = ctx?.cache?.get('prescan') as Prescan | undefined;
-  if (c === 'digits') return cachedView(ctx?.cache, 'digits', () => (pre ? subView(text, pre.digitWindows) : digitView(text)));
-  if (c === 'tokens') return cachedView(ctx?.cache, 'tokens', () => tokenView(text, pre?.longRuns));
-  return cachedView(ctx?.cache, `needle:${c.needle}:${c.before}:${c.after}`, () => needleView(text, c.needle, c.before, c.after));
+  const cache = ctx?.cache;
+  // looked up before anything is allocated: most rules find the view their kind already has in this scan
+  const hit = typeof c === 'string' ? (cache?.get(c) as SubView | undefined) : undefined;
+  if (hit) return hit;
+  const pre = cache?.get('prescan') as Prescan | undefined;
+  if (c === 'digits') return cachedView(cache, 'digits', () => (pre ? subView(text, pre.digitWindows) : digitView(text)));
+  if (c === 'tokens') return cachedView(cache, 'tokens', () => tokenView(text, pre?.longRuns));
+  return cachedView(cache, `needle:${c.needle}:${c.before}:${c.after}`, () => needleView(text, c.needle, c.before, c.after));
 }
 
 const stickies = new WeakMap<RegExp, RegExp>();

@@ -122,6 +122,15 @@ export class SafetyScanner {
     this.asyncRules = async;
   }
 
+  private readonly stageRules = new Map<SafetyStage, readonly Rule[]>();
+
+  /** The sync rules that run at `stage`, in order (computed once per stage). */
+  private byStage(stage: SafetyStage): readonly Rule[] {
+    let list = this.stageRules.get(stage);
+    if (!list) this.stageRules.set(stage, (list = this.rules.filter((r) => r.stages.includes(stage))));
+    return list;
+  }
+
   /** Scans `text` at a stage; `input` is what an output answers (for leak checks). */
   scan(text: string, stage: SafetyStage = 'input', input?: string): ScanResult {
     const { view, pre } = this.prepare(text);
@@ -156,8 +165,7 @@ export class SafetyScanner {
     const foldAt = view.foldAt;
     const base = foldAt ? { stage, cache, special, foldAt } : { stage, cache, special };
     const ctx = input === undefined ? base : { ...base, input: createView(input).text };
-    for (const r of this.rules) {
-      if (!r.stages.includes(stage)) continue;
+    for (const r of this.byStage(stage)) {
       const found = r.raw ? r.scan(view.original, ctx) : this.mapBack(r.scan(view.text, ctx), view);
       for (const f of found) out.push({ f, category: r.category, version: r.version, defaultAction: r.defaultAction });
     }
