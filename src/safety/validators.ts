@@ -195,6 +195,57 @@ export const IBAN_LENGTHS: Readonly<Record<string, number>> = Object.freeze({
  * ibanValid('GB82 WEST 1234 5698 7654 32') // true
  */
 export function ibanValid(raw: string): boolean {
+  const fast = ibanValidAscii(raw);
+  return fast ?? ibanValidOf(raw);
+}
+
+/** ASCII \s (tab to carriage return, space) and '-': what ibanValid drops. */
+function ibanSkip(c: number): boolean {
+  return c === 32 || c === 45 || (c >= 9 && c <= 13);
+}
+
+/**
+ * ibanValid in two passes without building strings, for ASCII text (undefined otherwise: toUpperCase and `\s`
+ * then go beyond ASCII).
+ */
+function ibanValidAscii(raw: string): boolean | undefined {
+  let n = 0;
+  let head = 0; // the first four characters of the compact form, uppercased, 8 bits each
+  for (let i = 0; i < raw.length; i++) {
+    let c = raw.charCodeAt(i);
+    if (c >= 128) return undefined;
+    if (ibanSkip(c)) continue;
+    if (c >= 97 && c <= 122) c -= 32;
+    const letter = c >= 65 && c <= 90;
+    const digit = c >= 48 && c <= 57;
+    if (n < 2 ? !letter : n < 4 ? !digit : !(letter || digit)) return false;
+    if (n < 4) head = head * 256 + c;
+    n++;
+  }
+  if (n < 5) return false;
+  const len = IBAN_LENGTHS[String.fromCharCode(head >>> 24, (head >>> 16) & 255)];
+  if (len === undefined || n !== len) return false;
+  let rem = 0;
+  const step = (c: number): void => {
+    const v = c <= 57 ? c - 48 : c - 55;
+    rem = v > 9 ? (rem * 100 + v) % 97 : (rem * 10 + v) % 97;
+  };
+  for (let i = 0, k = 0; i < raw.length; i++) {
+    let c = raw.charCodeAt(i);
+    if (ibanSkip(c)) continue;
+    if (k++ < 4) continue;
+    if (c >= 97) c -= 32;
+    step(c);
+  }
+  step(head >>> 24);
+  step((head >>> 16) & 255);
+  step((head >>> 8) & 255);
+  step(head & 255);
+  return rem === 1;
+}
+
+/** ibanValid as first written (any string). */
+function ibanValidOf(raw: string): boolean {
   const s = raw.replace(/[\s-]/g, '').toUpperCase();
   if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(s)) return false;
   const len = IBAN_LENGTHS[s.slice(0, 2)];

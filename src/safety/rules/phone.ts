@@ -90,7 +90,7 @@ function lookalike({ value, text, start, end, spec }: PatternMatch): boolean {
   const n = value.length;
   // DATE_LIKE has 8-10 characters and a separator after its leading year or before its trailing one
   if (n >= 8 && n <= 10 && (isDateSep(value.charCodeAt(4)) || isDateSep(value.charCodeAt(n - 5))) && DATE_LIKE.test(value)) return true;
-  if (n >= 7 && n <= 15 && IPV4_LIKE.test(value)) return true;
+  if (n >= 7 && n <= 15 && (value.charCodeAt(1) === 46 || value.charCodeAt(2) === 46 || value.charCodeAt(3) === 46) && IPV4_LIKE.test(value)) return true;
   if (value.includes(',') && AMOUNT_LIKE.test(value)) return true; // amount with thousands separators
   const lo = Math.max(0, start - 24);
   if (currencyBefore(text, lo, start) || idBefore(text, lo, start)) return true;

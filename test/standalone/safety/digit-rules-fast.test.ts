@@ -10,6 +10,7 @@ import { createPaymentCardRule } from '../../../src/safety/rules/payment-card.js
 import { createPhoneRule } from '../../../src/safety/rules/phone.js';
 import { createUsSsnRule } from '../../../src/safety/rules/us-ssn.js';
 import {
+  IBAN_LENGTHS,
   WordEnds,
   cardBrand,
   cnResidentIdValid,
@@ -262,7 +263,39 @@ function plainParseIPv4(s: string): number[] | undefined {
   return out;
 }
 
+function plainIbanValid(raw: string): boolean {
+  const s = raw.replace(/[\s-]/g, '').toUpperCase();
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(s)) return false;
+  const len = IBAN_LENGTHS[s.slice(0, 2)];
+  if (len === undefined || s.length !== len) return false;
+  const r = s.slice(4) + s.slice(0, 4);
+  let rem = 0;
+  for (let i = 0; i < r.length; i++) {
+    const c = r.charCodeAt(i);
+    const v = c <= 57 ? c - 48 : c - 55;
+    rem = v > 9 ? (rem * 100 + v) % 97 : (rem * 10 + v) % 97;
+  }
+  return rem === 1;
+}
+
 describe('validators: fast paths equal the plain definitions', () => {
+  it('ibanValid (two passes over ASCII) is the normalize-and-test definition', () => {
+    const valid = ['GB82WEST12345698765432', 'DE89370400440532013000', 'FR1420041010050500013M02606', 'NL91ABNA0417164300', 'NO9386011117947', 'BE71096123456769'];
+    const mutate = fc.tuple(fc.constantFrom(...valid), fc.nat(40), fc.constantFrom('', ' ', '-', '\t', '\u00a0', '\u3000', 'ß', 'ı', 'x', '0', '9', 'Z', '.', '_', 'ﬁ'), fc.boolean(), fc.boolean());
+    fc.assert(
+      fc.property(mutate, ([v, at, ins, lower, drop]) => {
+        const k = at % (v.length + 1);
+        let s = v.slice(0, k) + ins + v.slice(drop ? k + 1 : k);
+        if (lower) s = s.toLowerCase();
+        expect(ibanValid(s)).toBe(plainIbanValid(s));
+        const spaced = s.replace(/(.{4})/g, '$1 ');
+        expect(ibanValid(spaced)).toBe(plainIbanValid(spaced));
+      }),
+      { numRuns: 20000 },
+    );
+    for (const v of valid) expect(ibanValid(v)).toBe(true);
+  });
+
   const prefix = fc.constantFrom('', '3', '34', '37', '4', '5', '51', '55', '56', '58', '50', '2221', '2720', '2200', '2204', '2199', '62', '622126', '622925', '81', '6011', '644', '649', '65', '35', '1800', '2131', '300', '305', '309', '36', '38', '39', '0604', '6', '9', ' ', '+', 'a');
   const digits = fc.array(fc.constantFrom(...'0123456789'), { maxLength: 20 }).map((a) => a.join(''));
   it('cardBrand (numeric prefixes) is the CARD_BRANDS table', () => {
