@@ -282,10 +282,26 @@ export function cnRegionValid(code: string): boolean {
  * @example
  * dateValid(2024, 2, 29) // true
  */
-export function dateValid(y: number, m: number, d: number, maxYear = new Date().getUTCFullYear(), minYear = 1850): boolean {
+export function dateValid(y: number, m: number, d: number, maxYear = currentUtcYear(), minYear = 1850): boolean {
   if (y < minYear || y > maxYear || m < 1 || m > 12 || d < 1) return false;
-  const days = [31, (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-  return d <= days[m - 1]!;
+  if (!Number.isInteger(m)) return false; // no such month (a month table has no entry there)
+  if (m === 2) return d <= ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28);
+  return d <= (m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31);
+}
+
+let yearNow = 0;
+let yearFrom = 0;
+let yearUntil = 0;
+
+/** The current UTC year (as `new Date().getUTCFullYear()`), a Date built only when the clock leaves the cached year. */
+function currentUtcYear(): number {
+  const now = Date.now();
+  if (now < yearFrom || now >= yearUntil || yearNow === 0) {
+    yearNow = new Date(now).getUTCFullYear();
+    yearFrom = Date.UTC(yearNow, 0, 1);
+    yearUntil = Date.UTC(yearNow + 1, 0, 1);
+  }
+  return yearNow;
 }
 
 const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];

@@ -14,6 +14,7 @@ import {
   WordEnds,
   cardBrand,
   cnResidentIdValid,
+  dateValid,
   digitsOf,
   endsWithCI,
   ibanValid,
@@ -278,7 +279,26 @@ function plainIbanValid(raw: string): boolean {
   return rem === 1;
 }
 
+function plainDateValid(y: number, m: number, d: number, maxYear = new Date().getUTCFullYear(), minYear = 1850): boolean {
+  if (y < minYear || y > maxYear || m < 1 || m > 12 || d < 1) return false;
+  const days = [31, (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return d <= days[m - 1]!;
+}
+
 describe('validators: fast paths equal the plain definitions', () => {
+  it('dateValid (no month table, cached current year) is the table definition', () => {
+    const num = (lo: number, hi: number) => fc.oneof(fc.integer({ min: lo, max: hi }), fc.constantFrom(NaN, 1.5, 2.5, -0, Infinity));
+    fc.assert(
+      fc.property(num(1800, 2200), num(-1, 14), num(-1, 33), fc.option(num(1900, 2100), { nil: undefined }), (y, m, d, max) => {
+        expect(dateValid(y, m, d, max)).toBe(plainDateValid(y, m, d, max));
+        expect(dateValid(y, m, d)).toBe(plainDateValid(y, m, d));
+      }),
+      { numRuns: 20000 },
+    );
+    const year = new Date().getUTCFullYear();
+    expect([dateValid(year, 1, 1), dateValid(year + 1, 1, 1)]).toEqual([true, false]);
+  });
+
   it('ibanValid (two passes over ASCII) is the normalize-and-test definition', () => {
     const valid = ['GB82WEST12345698765432', 'DE89370400440532013000', 'FR1420041010050500013M02606', 'NL91ABNA0417164300', 'NO9386011117947', 'BE71096123456769'];
     const mutate = fc.tuple(fc.constantFrom(...valid), fc.nat(40), fc.constantFrom('', ' ', '-', '\t', '\u00a0', '\u3000', 'ß', 'ı', 'x', '0', '9', 'Z', '.', '_', 'ﬁ'), fc.boolean(), fc.boolean());
