@@ -93,8 +93,23 @@ function lookalike({ value, text, start, end, spec }: PatternMatch): boolean {
   if (n >= 7 && n <= 15 && (value.charCodeAt(1) === 46 || value.charCodeAt(2) === 46 || value.charCodeAt(3) === 46) && IPV4_LIKE.test(value)) return true;
   if (value.includes(',') && AMOUNT_LIKE.test(value)) return true; // amount with thousands separators
   const lo = Math.max(0, start - 24);
-  if (currencyBefore(text, lo, start) || idBefore(text, lo, start)) return true;
-  if (unitAfter(text, end)) return true;
+  if (start > lo) {
+    // CURRENCY_BEFORE and ID_BEFORE: most numbers have no sign before them and no character after their spaces
+    // that a currency or identifier word (or a colon) can end with
+    const c = text.charCodeAt(start - 1);
+    if (isCurrencySign(c)) return true;
+    let q = start;
+    if (isRegexSpace(c)) {
+      if (start - 1 > lo && isCurrencySign(text.charCodeAt(start - 2))) return true;
+      q = skipSpacesBack(text, start - 1, lo);
+    }
+    if (q > lo) {
+      const g = GATE[text.charCodeAt(q - 1)]!;
+      if ((g & CUR) !== 0 && currencyWordBefore(text, lo, q)) return true;
+      if ((g & ID) !== 0 && idBefore(text, lo, q)) return true;
+    }
+  }
+  if (end < text.length && unitAfter(text, end)) return true;
   // weak shapes (bare groups/digits) followed by a capitalized word are house numbers and the like
   if (spec.name === 'groups' || spec.name === 'digits') {
     const c1 = text.charCodeAt(end + 1);
@@ -125,29 +140,39 @@ for (const w of ['%', '元', '块', '美元', '万', '亿', 'kg', 'km', 'mb', 'g
   UNITS.set(k, [...(UNITS.get(k) ?? []), w]);
 }
 
+/** GATE bits: a currency word or colon may end with the character (CUR), an ID_BEFORE piece may (ID), a unit may start with it (UNIT). */
+const CUR = 1;
+const ID = 2;
+const UNIT = 4;
+const GATE = new Uint8Array(65536);
+function gate(words: readonly string[], bit: number, first = false): void {
+  for (const w of words) {
+    const c = w.charCodeAt(first ? 0 : w.length - 1);
+    GATE[c]! |= bit;
+    if (c >= 97 && c <= 122) GATE[c - 32]! |= bit;
+  }
+}
+gate(['usd', 'eur', 'rmb', 'cny', 'gbp', 'jpy', 'amount', 'total', 'price', '金额', '价格', ':', '：'], CUR);
+gate(['order', 'invoice', 'ticket', 'tracking', 'ref', 'sku', 'case', 'licence', 'license', 'passport', 'ssn', '版本', '订单', '单号', '编号', '发票', 'version'], ID);
+gate(['no', 'no.', 'number', '#', 'id', 'is', 'was', ':', '：'], ID);
+gate(['%', '元', '块', '美元', '万', '亿', 'kg', 'km', 'mb', 'gb', 'ms', 'usd', 'eur', 'rmb'], UNIT, true);
+
 /**
- * A currency sign (and one space), or a currency word, spaces, a colon, spaces, right before `start`: as
- * `/[$¥€£₹₩]\s?$|(?:usd|eur|rmb|cny|gbp|jpy|amount|total|price|金额|价格)\s*[:：]?\s*$/i.test(text.slice(lo, start))`.
+ * With `q` after the spaces before a number: a currency word, spaces, a colon, spaces end there. With the sign
+ * checks in lookalike, as `/[$¥€£₹₩]\s?$|(?:usd|eur|rmb|cny|gbp|jpy|amount|total|price|金额|价格)\s*[:：]?\s*$/i.test(text.slice(lo, start))`.
  */
-function currencyBefore(text: string, lo: number, start: number): boolean {
-  if (start <= lo) return false;
-  const c = text.charCodeAt(start - 1);
-  if (isCurrencySign(c)) return true;
-  if (start - 1 > lo && isRegexSpace(c) && isCurrencySign(text.charCodeAt(start - 2))) return true;
-  let q = skipSpacesBack(text, start, lo);
-  const k = q > lo ? text.charCodeAt(q - 1) : -1;
-  if (k === 58 || k === 0xff1a) q = skipSpacesBack(text, q - 1, lo);
-  return CURRENCY_WORDS.endsAt(text, q, lo);
+function currencyWordBefore(text: string, lo: number, q: number): boolean {
+  const k = text.charCodeAt(q - 1);
+  return CURRENCY_WORDS.endsAt(text, k === 58 || k === 0xff1a ? skipSpacesBack(text, q - 1, lo) : q, lo);
 }
 
 /**
- * An identifier word, an optional suffix (no., number, #, id), is/was and [:：#], with spaces between, right before
- * `start` (read from the end): as `/(?:order|invoice|ticket|tracking|ref|sku|case|licen[cs]e|passport|ssn|版本|订单|
- * 单号|编号|发票|version)\s*(?:no\.?|number|#|id)?\s*(?:is|was)?\s*[:：#]?\s*$/i.test(text.slice(lo, start))`.
+ * With `q` after the spaces before a number (q > lo): an identifier word, an optional suffix (no., number, #, id),
+ * is/was and [:：#], with spaces between, end there (read from the end): as `/(?:order|invoice|ticket|tracking|ref|
+ * sku|case|licen[cs]e|passport|ssn|版本|订单|单号|编号|发票|version)\s*(?:no\.?|number|#|id)?\s*(?:is|was)?\s*[:：#]?\s*$/i
+ * .test(text.slice(lo, start))`.
  */
-function idBefore(text: string, lo: number, start: number): boolean {
-  const q = skipSpacesBack(text, start, lo);
-  if (q <= lo) return false;
+function idBefore(text: string, lo: number, q: number): boolean {
   const k = text.charCodeAt(q - 1);
   if ((k === 58 || k === 0xff1a || k === 35) && idFrom(text, lo, skipSpacesBack(text, q - 1, lo), false)) return true;
   return idFrom(text, lo, q, false);
@@ -175,6 +200,7 @@ function unitAfter(text: string, end: number): boolean {
     if (++k >= lim) return false;
     c = text.charCodeAt(k);
   }
+  if ((GATE[c]! & UNIT) === 0) return false;
   const ws = UNITS.get(c >= 65 && c <= 90 ? c + 32 : c);
   if (ws) for (const w of ws) if (k + w.length <= lim && endsWithCI(text, k + w.length, w, k)) return true;
   return false;
