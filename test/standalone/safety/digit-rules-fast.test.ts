@@ -23,6 +23,7 @@ import {
   parseIPv4,
   parseIPv6,
   skipSpacesBack,
+  usccCheckChar,
   usccValid,
 } from '../../../src/safety/validators.js';
 
@@ -183,8 +184,18 @@ const ipv6ish = fc.array(hex, { minLength: 2, maxLength: 9 }).map((a) => a.join(
 const groupsArb = fc
   .tuple(opt('+', '(', '+1 ', '00', '0', 'v', 'E', 'G'), fc.array(fc.tuple(fc.array(fc.constantFrom(...'0123456789'), { minLength: 1, maxLength: 6 }).map((a) => a.join('')), opt('.', '-', ' ', ',', ')', ') ', ':', 'X')), { minLength: 1, maxLength: 6 }))
   .map(([p, gs]) => p + gs.map(([g, sep]) => g + sep).join(''));
+const USCC_CHARS = [...'0123456789ABCDEFGHJKLMNPQRTUWXY'];
+/** Unified social credit codes: random codes (some with a province code), half with their check character. */
+const usccArb = fc
+  .tuple(fc.constantFrom(...'19ANYna'), fc.constantFrom(...USCC_CHARS), fc.constantFrom('11', '10', '91', '00', '16', '54', '55', '71', '72', '83'), fc.array(fc.constantFrom(...'0123456789'), { minLength: 4, maxLength: 4 }), fc.array(fc.constantFrom(...USCC_CHARS), { minLength: 9, maxLength: 9 }), fc.boolean(), fc.boolean())
+  .map(([a, t, p, r, o, check, lower]) => {
+    const head = a.toUpperCase() + t + p + r.join('') + o.join('');
+    const code = head + (check ? (usccCheckChar(head) ?? '0') : o[0]!);
+    return lower ? code.toLowerCase() : code;
+  });
 const dotted = fc.array(fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.constantFrom('01', '1a', '')), { minLength: 3, maxLength: 6 }).map((a) => a.join('.'));
 const piece = fc.oneof(
+  { weight: 1, arbitrary: usccArb },
   { weight: 1, arbitrary: dotted },
   { weight: 2, arbitrary: groupsArb },
   { weight: 6, arbitrary: fc.constantFrom(...PIECES) },
