@@ -193,8 +193,16 @@ const usccArb = fc
     const code = head + (check ? (usccCheckChar(head) ?? '0') : o[0]!);
     return lower ? code.toLowerCase() : code;
   });
+/** Dates in the three orders with random separators, some out of range. */
+const dateArb = fc
+  .tuple(fc.oneof(fc.integer({ min: 1890, max: 2110 }), fc.constantFrom(1899, 1900, 2099, 2100)), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 33 }), fc.constantFrom(...'-. -./x'), fc.constantFrom(...'-. -./:'), fc.nat(2), fc.boolean())
+  .map(([y, m, d, s1, s2, order, pad]) => {
+    const p = (v: number) => (pad && v < 10 ? `0${v}` : String(v));
+    return order === 0 ? `${y}${s1}${p(m)}${s2}${p(d)}` : order === 1 ? `${p(d)}${s1}${p(m)}${s2}${y}` : `${p(m)}${s1}${p(d)}${s2}${y}`;
+  });
 const dotted = fc.array(fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.constantFrom('01', '1a', '')), { minLength: 3, maxLength: 6 }).map((a) => a.join('.'));
 const piece = fc.oneof(
+  { weight: 1, arbitrary: dateArb },
   { weight: 1, arbitrary: usccArb },
   { weight: 1, arbitrary: dotted },
   { weight: 2, arbitrary: groupsArb },
@@ -222,6 +230,21 @@ describe('digit rules: fast definitions equal the plain ones', () => {
       );
     });
   }
+});
+
+describe('phone: lookalike shapes alone', () => {
+  it('dates in every order, separator and range are dropped exactly as the plain DATE_LIKE drops them', () => {
+    const fast = createPhoneRule();
+    const plain = new PatternRule(PLAIN.phone!());
+    fast.minScore = plain.minScore = 0;
+    fc.assert(
+      fc.property(dateArb, fc.constantFrom('x ', 'call ', '(', ''), (date, pre) => {
+        const text = `${pre}${date} and`;
+        expect(fast.scan(text, { stage: 'input' })).toEqual(plain.scan(text, { stage: 'input' }));
+      }),
+      { numRuns: 5000 },
+    );
+  });
 });
 
 describe('character helpers', () => {
