@@ -1,5 +1,81 @@
 import { PatternRule, type PatternMatch } from '../pattern-rule.js';
-import { WordEnds, endsWithCI, isRegexSpace, skipSpacesBack } from '../validators.js';
+
+// Character helpers of the lookalike checks (exported for their tests).
+
+/**
+ * True for a UTF-16 code unit that a JS regex `\s` matches (WhiteSpace and LineTerminator).
+ *
+ * @example
+ * isRegexSpace(0x3000) // true
+ */
+export function isRegexSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/**
+ * True when `text` has `word` (lowercase) right before `end`, starting at or after `lo`, compared as a regex with
+ * the `i` flag (no `u`) compares: ASCII letters in either case, every other character as itself.
+ *
+ * @example
+ * endsWithCI('Order No', 5, 'order', 0) // true
+ */
+export function endsWithCI(text: string, end: number, word: string, lo = 0): boolean {
+  const s = end - word.length;
+  if (s < lo) return false;
+  for (let i = 0; i < word.length; i++) {
+    const c = text.charCodeAt(s + i);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== word.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * The position before the run of regex `\s` characters that ends at `end` (not before `lo`).
+ *
+ * @example
+ * skipSpacesBack('ab  ', 4, 0) // 2
+ */
+export function skipSpacesBack(text: string, end: number, lo = 0): number {
+  let q = end;
+  while (q > lo && isRegexSpace(text.charCodeAt(q - 1))) q--;
+  return q;
+}
+
+/**
+ * A list of lowercase words looked up by the character they end with: `endsAt` tells whether one of them ends at
+ * a position, compared as `endsWithCI` compares.
+ *
+ * @example
+ * new WordEnds(['usd', 'total']).endsAt('Total: ', 5, 0) // true
+ */
+export class WordEnds {
+  private readonly byLast = new Map<number, string[]>();
+
+  constructor(words: readonly string[]) {
+    for (const w of words) {
+      const k = w.charCodeAt(w.length - 1);
+      const list = this.byLast.get(k);
+      if (list) list.push(w);
+      else this.byLast.set(k, [w]);
+    }
+  }
+
+  /** The words that may end with the character code `c` (any case), or undefined. */
+  endingWith(c: number): readonly string[] | undefined {
+    return this.byLast.get(c >= 65 && c <= 90 ? c + 32 : c);
+  }
+
+  /** True when one of the words ends at `end` and starts at or after `lo`. */
+  endsAt(text: string, end: number, lo = 0): boolean {
+    if (end <= lo) return false;
+    const ws = this.endingWith(text.charCodeAt(end - 1));
+    if (ws === undefined) return false;
+    for (let i = 0; i < ws.length; i++) if (endsWithCI(text, end, ws[i]!, lo)) return true;
+    return false;
+  }
+}
 
 const CONTEXT = [
   'phone', 'tel', 'mobile', 'cell', 'call', 'fax', 'contact', 'number', 'whatsapp', 'sms', 'text me', 'reach',

@@ -7,22 +7,18 @@ import { createCnUsccRule } from '../../../src/safety/rules/cn-uscc.js';
 import { createIbanRule } from '../../../src/safety/rules/iban.js';
 import { createIpAddressRule } from '../../../src/safety/rules/ip-address.js';
 import { createPaymentCardRule } from '../../../src/safety/rules/payment-card.js';
-import { createPhoneRule } from '../../../src/safety/rules/phone.js';
+import { WordEnds, createPhoneRule, endsWithCI, isRegexSpace, skipSpacesBack } from '../../../src/safety/rules/phone.js';
 import { createUsSsnRule } from '../../../src/safety/rules/us-ssn.js';
 import {
   IBAN_LENGTHS,
-  WordEnds,
   cardBrand,
   cnResidentIdValid,
   dateValid,
   digitsOf,
-  endsWithCI,
   ibanValid,
-  isRegexSpace,
   luhnValid,
   parseIPv4,
   parseIPv6,
-  skipSpacesBack,
   usccCheckChar,
   usccValid,
 } from '../../../src/safety/validators.js';
