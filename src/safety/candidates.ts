@@ -7,7 +7,7 @@
  */
 
 import type { WordStart } from './phrase-rule.js';
-import { FOLD_CLASS, ViewBuilder, plainView, type TextView } from './text.js';
+import { FOLD_CLASS, createView, plainView, type TextView } from './text.js';
 
 /** A compact string of windows of a base text, with the map back. */
 export interface SubView {
@@ -181,6 +181,7 @@ const TRIG = 32;
 const TRIGL = 64;
 /** '+', '/', '-': base64 characters that are not word characters (a word may start right after one). */
 const NONWORD = 128;
+const NOT_SPECIAL = 0xff ^ SPECIAL;
 let table: Uint8Array | undefined;
 
 function classTable(): Uint8Array {
@@ -264,15 +265,30 @@ function startCode(c: number, t: Uint8Array): number {
 }
 
 /**
- * One fused pass over the text with a per-character class table (no regex, no allocation per character): the
- * normalized view (the fold characters folded as `createView` folds them) and, for that view, the digit-cluster
- * windows and the standalone base64 runs. The scanner runs it once and shares the result through
- * ScanContext.cache, replacing a fold pass and three regex passes.
+ * The normalized view of `text` (the fold characters folded as `createView` folds them) and, for that view, the
+ * digit-cluster windows, the base64 runs and the trigger positions: one pass with a per-character class table (no
+ * regex, no allocation per character) when nothing needs folding, the common case; otherwise that pass stops at
+ * the first fold character, the text is folded and the view gets the pass. The scanner runs it once and shares the
+ * result through ScanContext.cache.
  *
  * @example
  * prescanView('call １３８12345678').pre.digitWindows // [[0, 16]]
  */
 export function prescanView(text: string, margin = 10, withTriggers?: Triggers): { view: TextView; pre: Prescan } {
+  const first = classPass(text, margin, withTriggers, true);
+  if (first) return { view: plainView(text), pre: first };
+  const view = createView(text, true);
+  const pre = classPass(view.text, margin, withTriggers, false)!;
+  pre.special = true;
+  return { view, pre };
+}
+
+/**
+ * The class pass of `prescanView` over `text`; with `stopAtSpecial` it gives up (undefined) at the first fold
+ * character. Kept apart from the folding: one long text runs in this loop for a long time, and a loop with fewer
+ * rare paths keeps V8's optimized code (each first visit of a rare path deoptimizes it mid-loop).
+ */
+function classPass(text: string, margin: number, withTriggers: Triggers | undefined, stopAtSpecial: boolean): Prescan | undefined {
   const t = withTriggers?.table ?? classTable();
   const hits: number[] | undefined = withTriggers ? [] : undefined;
   const starts = withTriggers?.starts;
@@ -282,7 +298,6 @@ export function prescanView(text: string, margin = 10, withTriggers?: Triggers):
   const digitWindows: [number, number][] = [];
   const b64Runs: [number, number][] = [];
   let special = false;
-  let builder: ViewBuilder | undefined;
   let clusterStart = -1;
   let lastDigit = -100;
   let newline = false;
@@ -296,44 +311,17 @@ export function prescanView(text: string, margin = 10, withTriggers?: Triggers):
   let pendStart = -1;
   let pendEnd = 0;
   let pendEqs = 0;
-  // the characters come from `src`: the text, or for a moment the replacement of a fold character (then `back` and
-  // `dBack` say where the text goes on); positions are view positions, p = j + d
-  let src = text;
+  const end = n;
   let j = 0;
-  let end = n;
-  let d = 0;
-  let back = -1;
-  let dBack = 0;
-  for (;;) {
-    if (j >= end) {
-      if (back < 0) break;
-      src = text;
-      j = back;
-      end = n;
-      d = dBack;
-      back = -1;
-      continue;
-    }
-    const c = src.charCodeAt(j);
+  while (j < end) {
+    const c = text.charCodeAt(j);
     let v = t[c]!;
     if (v & SPECIAL) {
-      if (back < 0) {
-        special = true;
-        builder ??= new ViewBuilder(text);
-        const r = builder.fold(j);
-        if (r !== undefined) {
-          back = j + builder.width;
-          dBack = d + r.length - builder.width;
-          d += j;
-          src = r;
-          j = 0;
-          end = r.length;
-          continue;
-        }
-      }
-      v &= ~SPECIAL; // a lead surrogate on its own (flagged, not folded), or a replacement's character
+      if (stopAtSpecial) return undefined;
+      special = true;
+      v &= NOT_SPECIAL; // in a folded view: a character that folds to itself or a lead surrogate on its own
     }
-    const p = j + d;
+    const p = j;
     j++;
     if (pendStart >= 0) {
       if (v & EQ && pendEqs < 2) {
@@ -353,7 +341,7 @@ export function prescanView(text: string, margin = 10, withTriggers?: Triggers):
         runStart = -1;
       }
       prevEq = false;
-      while (j < end && t[src.charCodeAt(j)] === 0) j++;
+      while (j < end && t[text.charCodeAt(j)] === 0) j++;
       continue;
     }
     // letters and the other base64 characters that are not digits: only the run bookkeeping applies (same tight loop)
@@ -361,8 +349,8 @@ export function prescanView(text: string, margin = 10, withTriggers?: Triggers):
       // a word start: a Latin key word may begin here when its first three characters say so (a character still to
       // be folded counts as a maybe)
       if (starts && p !== wordEnd) {
-        const c2 = j < end ? src.charCodeAt(j) : back >= 0 && back < n ? text.charCodeAt(back) : -1;
-        const c3 = j + 1 < end ? src.charCodeAt(j + 1) : back >= 0 && back + j + 1 - end < n ? text.charCodeAt(back + j + 1 - end) : -1;
+        const c2 = j < end ? text.charCodeAt(j) : -1;
+        const c3 = j + 1 < end ? text.charCodeAt(j + 1) : -1;
         if (mayStartKey(starts, t, c, c2, c3)) latinHits!.push(p);
       }
       if (runStart < 0) {
@@ -371,23 +359,23 @@ export function prescanView(text: string, margin = 10, withTriggers?: Triggers):
       }
       prevEq = false;
       for (;;) {
-        while (j < end && t[src.charCodeAt(j)] === B64) j++;
-        wordEnd = j + d;
+        while (j < end && t[text.charCodeAt(j)] === B64) j++;
+        wordEnd = j;
         // the class-0 characters that follow (spaces, punctuation, CJK) end the run; when a letter comes next, it
         // starts the next run right here (most of a text is such words and gaps)
         let k = j;
-        while (k < end && t[src.charCodeAt(k)] === 0) k++;
+        while (k < end && t[text.charCodeAt(k)] === 0) k++;
         if (k === j) break;
-        const q = j + d;
+        const q = j;
         if (q - runStart >= LONG_RUN) longRuns.push([runStart, q]);
         if (!runEq && q - runStart >= 20) b64Runs.push([runStart, q]);
         runStart = -1;
         prevEq = false;
         j = k;
-        if (k + 2 >= end || t[src.charCodeAt(k)] !== B64) break;
-        runStart = k + d;
+        if (k + 2 >= end || t[text.charCodeAt(k)] !== B64) break;
+        runStart = k;
         runEq = false;
-        if (starts && mayStartKey(starts, t, src.charCodeAt(k), src.charCodeAt(k + 1), src.charCodeAt(k + 2))) latinHits!.push(k + d);
+        if (starts && mayStartKey(starts, t, text.charCodeAt(k), text.charCodeAt(k + 1), text.charCodeAt(k + 2))) latinHits!.push(k);
         j = k + 1;
       }
       continue;
@@ -426,15 +414,16 @@ export function prescanView(text: string, margin = 10, withTriggers?: Triggers):
     }
     prevEq = (v & EQ) !== 0;
   }
-  const len = n + d;
+  const len = n;
   if (digits >= 4) digitWindows.push([clusterStart - margin, lastDigit + 1 + margin]);
   if (pendStart >= 0) b64Runs.push([pendStart, pendEnd]);
   if (runStart >= 0 && len - runStart >= LONG_RUN) longRuns.push([runStart, len]);
   if (runStart >= 0 && !runEq && len - runStart >= 20) b64Runs.push([runStart, len]);
   const pre: Prescan = hits ? { special, digitWindows, b64Runs, longRuns, triggerHits: hits } : { special, digitWindows, b64Runs, longRuns };
   if (latinHits) pre.latinHits = latinHits;
-  return { view: builder ? builder.finish() : plainView(text), pre };
+  return pre;
 }
+
 
 /**
  * The prescan of the normalized view of `text` (see `prescanView`).
