@@ -99,8 +99,7 @@ export interface TextView {
 const identity = (start: number, end: number): [number, number] => [start, end];
 
 /**
- * Builds a TextView from the fold characters of a text, visited in order: `createView` and the scanner's fused
- * prescan (`prescanView`) share it, so folding is defined once.
+ * Builds a TextView from the fold characters of a text, visited in order (what `createView` does with each).
  *
  * @example
  * const b = new ViewBuilder('ｉx'); b.fold(0); b.finish().text // 'ix'
