@@ -199,7 +199,9 @@ export class SafetyScanner {
     kept.sort((a, b) => a.start - b.start || a.end - b.end || a.order - b.order);
     const findings: SafetyFinding[] = kept.map(({ start, end, entity, rule, version, score, action }) => ({ start, end, entity, rule, version, score, action }));
     const explanation = { safety: buildTrace(kept) };
-    const blocker = kept.filter((d) => d.action === 'block').sort((a, b) => b.score - a.score)[0];
+    // the highest-scoring block, the first of equals
+    let blocker: Decided | undefined;
+    for (const d of kept) if (d.action === 'block' && (blocker === undefined || d.score > blocker.score)) blocker = d;
     const result: ScanResult = { findings, blocked: blocker !== undefined, explanation };
     if (blocker) {
       result.block = { ruleId: blocker.rule, entity: blocker.entity, reason: reasonFor(blocker, [blocker.evidence]) };
@@ -247,35 +249,60 @@ function resolveOverlaps(items: Decided[]): Decided[] {
 }
 
 function reasonFor(d: { entity: string; rule: string; action: SafetyAction }, evidence: string[]): string {
-  const ev = [...new Set(evidence.filter((e) => e !== ''))].join(', ');
+  let ev: string;
+  if (evidence.length === 1) ev = evidence[0]!;
+  else {
+    const distinct = new Set<string>();
+    for (const e of evidence) if (e !== '') distinct.add(e);
+    ev = [...distinct].join(', ');
+  }
   return `${d.entity} detected by rule ${d.rule}${ev ? ` (${ev})` : ''}; action ${d.action}`;
 }
 
 /** Groups decided findings into trace entries per (rule, entity, action), in rule evaluation order. */
 function buildTrace(kept: Decided[]): SafetyTraceEntry[] {
-  const groups = new Map<string, { first: number; items: Decided[] }>();
+  // rule ids are shared strings: a map by rule and a short list per rule find the group without building a key
+  const byRule = new Map<string, TraceGroup[]>();
+  const groups: TraceGroup[] = [];
   for (const d of kept) {
-    const k = `${d.rule}|${d.entity}|${d.action}`;
-    const g = groups.get(k);
-    if (g) {
-      g.items.push(d);
-      g.first = Math.min(g.first, d.order);
-    } else groups.set(k, { first: d.order, items: [d] });
+    let list = byRule.get(d.rule);
+    if (!list) byRule.set(d.rule, (list = []));
+    let g: TraceGroup | undefined;
+    for (const x of list) {
+      if (x.entity === d.entity && x.action === d.action) {
+        g = x;
+        break;
+      }
+    }
+    if (!g) {
+      g = { entity: d.entity, action: d.action, first: d.order, items: [] };
+      list.push(g);
+      groups.push(g);
+    }
+    g.items.push(d);
+    if (d.order < g.first) g.first = d.order;
   }
-  return [...groups.values()]
-    .sort((a, b) => a.first - b.first)
-    .map(({ items }) => {
-      const d = items[0]!;
-      return {
-        ruleId: d.rule,
-        version: d.version,
-        entity: d.entity,
-        spans: items.map((i): [number, number] => [i.start, i.end]),
-        action: d.action,
-        score: items.reduce((m, i) => Math.max(m, i.score), 0),
-        reason: reasonFor(d, items.map((i) => i.evidence)),
-      };
-    });
+  groups.sort((a, b) => a.first - b.first);
+  return groups.map(({ items }) => {
+    const d = items[0]!;
+    const spans: [number, number][] = [];
+    const evidence: string[] = [];
+    let score = 0;
+    for (const i of items) {
+      spans.push([i.start, i.end]);
+      evidence.push(i.evidence);
+      if (i.score > score) score = i.score;
+    }
+    return { ruleId: d.rule, version: d.version, entity: d.entity, spans, action: d.action, score, reason: reasonFor(d, evidence) };
+  });
+}
+
+/** The findings of one trace entry (one rule, entity and action). */
+interface TraceGroup {
+  entity: string;
+  action: SafetyAction;
+  first: number;
+  items: Decided[];
 }
 
 /**
