@@ -8,20 +8,20 @@
 // | tar -x -C .cache/old && ln -s ../../node_modules .cache/old/ && (cd .cache/old && npx tsc -p tsconfig.json)`.)
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { makeCorpus } from './safety-corpus.mjs';
+import { asInput, makeCorpus } from './safety-corpus.mjs';
 import { makeNaturalCorpus } from './safety-natural-corpus.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const dist = pathToFileURL(path.resolve(opt('--dist', new URL('../dist', import.meta.url).pathname), 'safety')).href;
 const { compilePolicy, mask } = await import(`${dist}/index.js`);
-const { prescan } = await import(`${dist}/candidates.js`);
+const { prescan, prescanView } = await import(`${dist}/candidates.js`);
 const { createView } = await import(`${dist}/text.js`);
 
 const dataDir = process.env.ONRAMP_DATA ?? path.resolve(new URL('..', import.meta.url).pathname, '../shared/data');
 const corpus = opt('--corpus', 'synthetic') === 'natural' ? makeNaturalCorpus(Number(opt('--mb', 2)) * 1048576, 42, dataDir) : makeCorpus(Number(opt('--mb', 2)) * 1048576, 42);
 const parts = [];
-for (let i = 0; i < corpus.length; i += 65536) parts.push(corpus.slice(i, i + 65536));
+for (let i = 0; i < corpus.length; i += 65536) parts.push(asInput(corpus.slice(i, i + 65536)));
 const sc = compilePolicy();
 const mb = Buffer.byteLength(corpus) / 1048576;
 const best = {};
@@ -35,11 +35,17 @@ for (let rep = 0; rep < 7; rep++) {
     for (let i = 0; i < p.length; i++) x = (x + p.charCodeAt(i)) | 0;
     rec('reference loop', j, performance.now() - t0);
     t0 = performance.now();
-    const pre = sc.triggers ? prescan(p, 10, sc.triggers) : prescan(p);
-    rec('prescan', j, performance.now() - t0);
-    const view = createView(p, pre.special);
+    // the scanner's own first step: the prescan with folding (prescanView), or in builds before it prescan + fold
+    let view;
+    let pre;
+    if (prescanView) ({ view, pre } = sc.triggers ? prescanView(p, 10, sc.triggers) : prescanView(p));
+    else {
+      pre = sc.triggers ? prescan(p, 10, sc.triggers) : prescan(p);
+      view = createView(p, pre.special);
+    }
+    rec('prescan + fold', j, performance.now() - t0);
     const cache = new Map([['prescan', pre]]);
-    const ctx = { stage: 'input', cache, special: view.special };
+    const ctx = view.foldAt ? { stage: 'input', cache, special: view.special, foldAt: view.foldAt } : { stage: 'input', cache, special: view.special };
     for (const r of sc.rules) {
       if (!r.stages.includes('input')) continue;
       t0 = performance.now();
