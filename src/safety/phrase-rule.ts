@@ -68,17 +68,7 @@ function literalPrefix(frag: string): { first: string; second?: string; third?: 
   const a = literalAt(frag, 0);
   if (!a || QUANT.has(frag[a[1]] ?? '')) return undefined;
   // a top-level alternative would start with another character
-  let depth = 0;
-  let inClass = false;
-  for (let i = 0; i < frag.length; i++) {
-    const c = frag[i];
-    if (c === '\\') i++;
-    else if (inClass) inClass = c !== ']';
-    else if (c === '[') inClass = true;
-    else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === '|' && depth === 0) return undefined;
-  }
+  if (alternatives(frag, 0).alts.length > 1) return undefined;
   const b = literalAt(frag, a[1]);
   // the second is fixed unless it may be skipped ('?', '*', '{0,…}'); '+' still needs it
   if (!b || (QUANT.has(frag[b[1]] ?? '') && frag[b[1]] !== '+')) return { first: a[0] };
@@ -122,35 +112,46 @@ export function latinTrigger(words: readonly string[], others: readonly string[]
   return { trigger: { global: new RegExp(src, 'gi'), sticky: new RegExp(src, 'yi'), firsts: [...new Set(firsts)] }, starts };
 }
 
+/**
+ * The alternatives of a regex source from `from` (0: the top level; after a group's '(?:': that group) up to the
+ * ')' that closes it (`close`, -1 at the end of the source), split at their own '|' only.
+ */
+function alternatives(src: string, from: number): { alts: string[]; close: number } {
+  const alts: string[] = [];
+  let depth = 0;
+  let inClass = false;
+  let start = from;
+  for (let i = from; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')' && depth > 0) depth--;
+    else if (c === ')') {
+      alts.push(src.slice(start, i));
+      return { alts, close: i };
+    } else if (c === '|' && depth === 0) {
+      alts.push(src.slice(start, i));
+      start = i + 1;
+    }
+  }
+  alts.push(src.slice(start));
+  return { alts, close: -1 };
+}
+
 /** The starts of a word fragment (lowercase), a leading `(?:a|b)` group expanded into its alternatives. */
 function wordStarts(frag: string): WordStart[] | undefined {
   if (frag.startsWith('(?:')) {
-    let depth = 0;
-    let inClass = false;
-    const alts: string[] = [];
-    let from = 3;
-    for (let i = 0; i < frag.length; i++) {
-      const c = frag[i];
-      if (c === '\\') i++;
-      else if (inClass) inClass = c !== ']';
-      else if (c === '[') inClass = true;
-      else if (c === '(') depth++;
-      else if (c === '|' && depth === 1) {
-        alts.push(frag.slice(from, i));
-        from = i + 1;
-      } else if (c === ')' && --depth === 0) {
-        if (QUANT.has(frag[i + 1] ?? '')) return undefined;
-        alts.push(frag.slice(from, i));
-        const out: WordStart[] = [];
-        for (const alt of alts) {
-          const s = wordStarts(alt + frag.slice(i + 1));
-          if (!s) return undefined;
-          out.push(...s);
-        }
-        return out;
-      }
+    const { alts, close } = alternatives(frag, 3);
+    if (close < 0 || QUANT.has(frag[close + 1] ?? '')) return undefined;
+    const out: WordStart[] = [];
+    for (const alt of alts) {
+      const s = wordStarts(alt + frag.slice(close + 1));
+      if (!s) return undefined;
+      out.push(...s);
     }
-    return undefined;
+    return out;
   }
   const lit = literalPrefix(frag);
   if (!lit || !/[A-Za-z]/.test(lit.first)) return undefined;
