@@ -169,8 +169,13 @@ function ibanValidAscii(raw: string): boolean | undefined {
   return rem === 1;
 }
 
-/** ibanValid as first written (any string). */
-function ibanValidOf(raw: string): boolean {
+/**
+ * ibanValid as first written (any string): the reference its fast ASCII path is tested against.
+ *
+ * @example
+ * ibanValidOf('GB82 WEST 1234 5698 7654 32') // true
+ */
+export function ibanValidOf(raw: string): boolean {
   const s = raw.replace(/[\s-]/g, '').toUpperCase();
   if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(s)) return false;
   const len = IBAN_LENGTHS[s.slice(0, 2)];
