@@ -96,8 +96,9 @@ export function cardBrand(digits: string): string | undefined {
   return undefined;
 }
 
-/** cardBrand by the CARD_BRANDS table (any string). */
-function cardBrandOf(digits: string): string | undefined {
+/** cardBrand by the CARD_BRANDS table (any string): the reference its numeric fast path is tested against.
+ * @example cardBrandOf('4111111111111111') // 'visa' */
+export function cardBrandOf(digits: string): string | undefined {
   for (const b of CARD_BRANDS) if (b.lengths.includes(digits.length) && b.test(digits)) return b.brand;
   return undefined;
 }
@@ -169,12 +170,8 @@ function ibanValidAscii(raw: string): boolean | undefined {
   return rem === 1;
 }
 
-/**
- * ibanValid as first written (any string): the reference its fast ASCII path is tested against.
- *
- * @example
- * ibanValidOf('GB82 WEST 1234 5698 7654 32') // true
- */
+/** ibanValid as first written (any string): the reference its fast ASCII path is tested against.
+ * @example ibanValidOf('GB82 WEST 1234 5698 7654 32') // true */
 export function ibanValidOf(raw: string): boolean {
   const s = raw.replace(/[\s-]/g, '').toUpperCase();
   if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(s)) return false;
