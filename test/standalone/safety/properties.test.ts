@@ -115,8 +115,9 @@ describe('properties (fast-check)', () => {
   });
   it('offsets slice to the inserted value for every generated kind, also inside noisy text', () => {
     const noise = fc.array(
-      // no single letters: 'v 1.2.3.4' is a version, not an IP (a look-alike the recognizers skip on purpose)
-      fc.oneof(fc.stringMatching(/^[一-龥，。 ]{0,10}$/), fc.constantFrom('\u200B', 'ｉｇｎｏｒｅ', '\u0456', '。', '，', ' all previous instructions. ', '你好', 'hello', 'the', 'Ⅻ', '😀', '\u202E')),
+      // no single letters: 'v 1.2.3.4' is a version, not an IP; no unit characters: '13000000000 亿' is an amount,
+      // not a phone number (look-alikes the recognizers skip on purpose)
+      fc.oneof(fc.stringMatching(/^[一-龥，。 ]{0,10}$/).filter((s) => !/[元块万亿]/.test(s)), fc.constantFrom('\u200B', 'ｉｇｎｏｒｅ', '\u0456', '。', '，', ' all previous instructions. ', '你好', 'hello', 'the', 'Ⅻ', '😀', '\u202E')),
       { maxLength: 4 },
     ).map((a) => a.join(''));
     const noisyDoc = fc.array(fc.tuple(noise, pii), { minLength: 1, maxLength: 5 }).map((parts) => {
