@@ -163,7 +163,7 @@ export interface Prescan {
    */
   triggerHits?: number[];
   /**
-   * With a Triggers that has Latin key words: the word starts whose first two characters may begin one of them
+   * With a Triggers that has Latin key words: the word starts whose first three characters may begin one of them
    * and the positions of the first characters of the others, ascending (see `latinTrigger`).
    */
   latinHits?: number[];
@@ -293,7 +293,7 @@ function classPass(text: string, margin: number, withTriggers: Triggers | undefi
   const hits: number[] | undefined = withTriggers ? [] : undefined;
   const starts = withTriggers?.starts;
   const latinHits: number[] | undefined = starts ? [] : undefined;
-  let wordEnd = -1; // the view position right after the last word character ([A-Za-z0-9_]) read
+  let wordEnd = -1; // the position right after the last word character ([A-Za-z0-9_]) read
   const n = text.length;
   const digitWindows: [number, number][] = [];
   const b64Runs: [number, number][] = [];
@@ -311,9 +311,8 @@ function classPass(text: string, margin: number, withTriggers: Triggers | undefi
   let pendStart = -1;
   let pendEnd = 0;
   let pendEqs = 0;
-  const end = n;
   let j = 0;
-  while (j < end) {
+  while (j < n) {
     const c = text.charCodeAt(j);
     let v = t[c]!;
     if (v & SPECIAL) {
@@ -341,7 +340,7 @@ function classPass(text: string, margin: number, withTriggers: Triggers | undefi
         runStart = -1;
       }
       prevEq = false;
-      while (j < end && t[text.charCodeAt(j)] === 0) j++;
+      while (j < n && t[text.charCodeAt(j)] === 0) j++;
       continue;
     }
     // letters and the other base64 characters that are not digits: only the run bookkeeping applies (same tight loop)
@@ -349,8 +348,8 @@ function classPass(text: string, margin: number, withTriggers: Triggers | undefi
       // a word start: a Latin key word may begin here when its first three characters say so (a character still to
       // be folded counts as a maybe)
       if (starts && p !== wordEnd) {
-        const c2 = j < end ? text.charCodeAt(j) : -1;
-        const c3 = j + 1 < end ? text.charCodeAt(j + 1) : -1;
+        const c2 = j < n ? text.charCodeAt(j) : -1;
+        const c3 = j + 1 < n ? text.charCodeAt(j + 1) : -1;
         if (mayStartKey(starts, t, c, c2, c3)) latinHits!.push(p);
       }
       if (runStart < 0) {
@@ -359,20 +358,19 @@ function classPass(text: string, margin: number, withTriggers: Triggers | undefi
       }
       prevEq = false;
       for (;;) {
-        while (j < end && t[text.charCodeAt(j)] === B64) j++;
+        while (j < n && t[text.charCodeAt(j)] === B64) j++;
         wordEnd = j;
         // the class-0 characters that follow (spaces, punctuation, CJK) end the run; when a letter comes next, it
         // starts the next run right here (most of a text is such words and gaps)
         let k = j;
-        while (k < end && t[text.charCodeAt(k)] === 0) k++;
+        while (k < n && t[text.charCodeAt(k)] === 0) k++;
         if (k === j) break;
-        const q = j;
-        if (q - runStart >= LONG_RUN) longRuns.push([runStart, q]);
-        if (!runEq && q - runStart >= 20) b64Runs.push([runStart, q]);
+        if (j - runStart >= LONG_RUN) longRuns.push([runStart, j]);
+        if (!runEq && j - runStart >= 20) b64Runs.push([runStart, j]);
         runStart = -1;
         prevEq = false;
         j = k;
-        if (k + 2 >= end || t[text.charCodeAt(k)] !== B64) break;
+        if (k + 2 >= n || t[text.charCodeAt(k)] !== B64) break;
         runStart = k;
         runEq = false;
         if (starts && mayStartKey(starts, t, text.charCodeAt(k), text.charCodeAt(k + 1), text.charCodeAt(k + 2))) latinHits!.push(k);
@@ -414,16 +412,14 @@ function classPass(text: string, margin: number, withTriggers: Triggers | undefi
     }
     prevEq = (v & EQ) !== 0;
   }
-  const len = n;
   if (digits >= 4) digitWindows.push([clusterStart - margin, lastDigit + 1 + margin]);
   if (pendStart >= 0) b64Runs.push([pendStart, pendEnd]);
-  if (runStart >= 0 && len - runStart >= LONG_RUN) longRuns.push([runStart, len]);
-  if (runStart >= 0 && !runEq && len - runStart >= 20) b64Runs.push([runStart, len]);
+  if (runStart >= 0 && n - runStart >= LONG_RUN) longRuns.push([runStart, n]);
+  if (runStart >= 0 && !runEq && n - runStart >= 20) b64Runs.push([runStart, n]);
   const pre: Prescan = hits ? { special, digitWindows, b64Runs, longRuns, triggerHits: hits } : { special, digitWindows, b64Runs, longRuns };
   if (latinHits) pre.latinHits = latinHits;
   return pre;
 }
-
 
 /**
  * The prescan of the normalized view of `text` (see `prescanView`).

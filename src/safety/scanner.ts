@@ -29,6 +29,9 @@ export interface CompileOptions {
   extraRules?: readonly (Rule | AsyncRule)[];
 }
 
+/** A key word fragment that starts a word: a letter, or a group whose alternatives start with one (or '\b' first). */
+const WORD_START = /^(?:\\b)?(?:[A-Za-z]|\(\?:[A-Za-z])/;
+
 /** A rule's finding with what the policy decision needs from its rule. */
 interface Raw {
   f: Finding;
@@ -57,6 +60,8 @@ export class SafetyScanner {
   readonly asyncRules: readonly AsyncRule[];
   /** The prescan class table with the phrase rules' CJK trigger characters (undefined: plain prescan). */
   private readonly triggers: Triggers | undefined;
+  /** The sync rules per stage (see `byStage`). */
+  private readonly stageRules = new Map<SafetyStage, readonly Rule[]>();
 
   constructor(policy: ResolvedPolicy, opts: CompileOptions = {}) {
     this.policy = policy;
@@ -97,11 +102,11 @@ export class SafetyScanner {
       const latin = frags.filter((f) => /[A-Za-z]/.test(f));
       const cjk = frags.filter((f) => !/[A-Za-z]/.test(f));
       // fragments that start a word get one leading \b: positions inside words then fail after a single check
-      const wordStart = latin.filter((f) => /^(?:\\b)?(?:[A-Za-z]|\(\?:[A-Za-z])/.test(f)).map((f) => f.replace(/^\\b/, ''));
-      const otherLatin = latin.filter((f) => !/^(?:\\b)?(?:[A-Za-z]|\(\?:[A-Za-z])/.test(f));
+      const wordStart = latin.filter((f) => WORD_START.test(f)).map((f) => f.replace(/^\\b/, ''));
+      const otherLatin = latin.filter((f) => !WORD_START.test(f));
       // the prescan marks where a key word may start: the first characters of the CJK key words (the union then runs
       // as a sticky regex at those positions only; a regex pass over mostly-CJK text costs as much as the rest), and
-      // the Latin word starts whose first two letters begin a key word. Without such literal starts: a regex pass
+      // the Latin word starts whose first three letters begin a key word. Without such literal starts: a regex pass
       // each for the Latin (i flag) and the other key words (V8 is much faster on each half than on a mixed union).
       const regexes: RegExp[] = [];
       const shared: SharedHit[] = [];
@@ -121,8 +126,6 @@ export class SafetyScanner {
     this.rules = sync;
     this.asyncRules = async;
   }
-
-  private readonly stageRules = new Map<SafetyStage, readonly Rule[]>();
 
   /** The sync rules that run at `stage`, in order (computed once per stage). */
   private byStage(stage: SafetyStage): readonly Rule[] {
@@ -151,7 +154,7 @@ export class SafetyScanner {
     return this.decide(raw, stage);
   }
 
-  /** The normalized view of `text` and the prescan of that view, in one pass (see `prescanView`). */
+  /** The normalized view of `text` and the prescan of that view (see `prescanView`). */
   private prepare(text: string): { view: TextView; pre: Prescan } {
     return prescanView(text, 10, this.triggers);
   }
