@@ -15,7 +15,8 @@ const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const dist = pathToFileURL(path.resolve(opt('--dist', new URL('../dist', import.meta.url).pathname), 'safety')).href;
 const { compilePolicy, mask } = await import(`${dist}/index.js`);
-const { prescan, prescanView } = await import(`${dist}/candidates.js`);
+// the prescan lives in prescan.js since the fourth round, in candidates.js before
+const { prescan, prescanView } = await import(`${dist}/prescan.js`).catch(() => import(`${dist}/candidates.js`));
 const { createView } = await import(`${dist}/text.js`);
 
 const dataDir = process.env.ONRAMP_DATA ?? path.resolve(new URL('..', import.meta.url).pathname, '../shared/data');

@@ -1,4 +1,5 @@
-import { cachedView, digitView, needleView, subView, tokenView, type Prescan, type SubView } from './candidates.js';
+import { cachedView, digitView, needleView, subView, tokenView, type SubView } from './candidates.js';
+import type { Prescan } from './prescan.js';
 import type { Finding, Rule, RuleCategory, ScanContext, SafetyStage } from './types.js';
 
 /** One regex of a PatternRule: a global regex, the base score of a match, and the entity it emits. */

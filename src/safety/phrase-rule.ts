@@ -1,4 +1,4 @@
-import type { Prescan } from './candidates.js';
+import type { Prescan } from './prescan.js';
 import { round } from './pattern-rule.js';
 import { sentenceAt } from './text.js';
 import type { Finding, Rule, RuleCategory, SafetyStage, ScanContext } from './types.js';

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { prescanView, triggerTable, type Prescan, type Triggers } from './candidates.js';
+import { prescanView, triggerTable, type Prescan, type Triggers } from './prescan.js';
 import { safetyLog } from './log.js';
 import type { ResolvedPolicy } from './policy.js';
 import { PatternRule } from './pattern-rule.js';

@@ -1,4 +1,4 @@
-import type { Prescan } from '../candidates.js';
+import type { Prescan } from '../prescan.js';
 import { createView } from '../text.js';
 import type { Finding, Rule } from '../types.js';
 import { createInjectionDelimiterRule } from './injection-delimiter.js';

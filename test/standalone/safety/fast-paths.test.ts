@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { containsVia, prescan, prescanView, triggerTable } from '../../../src/safety/candidates.js';
+import { containsVia } from '../../../src/safety/candidates.js';
+import { prescan, prescanView, triggerTable } from '../../../src/safety/prescan.js';
 import { PhraseRule, candidateSentences, hitTrigger, latinTrigger } from '../../../src/safety/phrase-rule.js';
 import { PatternRule, type PatternRuleOptions } from '../../../src/safety/pattern-rule.js';
 import { createSecretTokenRule } from '../../../src/safety/rules/secret-token.js';
